@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Thin launcher: the compiled CLI lives in dist/ (npm run build).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  process.stderr.write('fleetsim: not built yet; run `npm run build` first\n');
+  process.exit(3);
+}
+await import(entry.href);

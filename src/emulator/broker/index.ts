@@ -1,0 +1,10 @@
+export { Broker } from './broker.js';
+export { createTlsBrokerServer, DEFAULT_ALPN_PROTOCOLS } from './tls-server.js';
+export type { TlsBrokerServer, TlsBrokerServerOptions } from './tls-server.js';
+export { BrokerError, InvalidBrokerOptionError } from './errors.js';
+export type { BrokerErrorCode } from './errors.js';
+export { DEFAULT_BROKER_OPTIONS, clampKeepalive } from './options.js';
+export { ReasonCode, ReturnCode, mapRefusalCode } from './reason-codes.js';
+export { matchTopic, validateTopicFilter, validateTopicName } from './topic-rules.js';
+export type { TopicProblem } from './topic-rules.js';
+export type * from './types.js';

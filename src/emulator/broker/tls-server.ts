@@ -1,0 +1,111 @@
+/**
+ * Mutual-TLS listener for the broker (AWS IoT data endpoint style). One tls.Server, so one shared
+ * SecureContext for every handshake. Clients offering ALPN must offer one of ALPNProtocols
+ * (AWS requires x-amzn-mqtt-ca on 443); clients offering no ALPN are accepted too.
+ */
+import type { Socket } from 'node:net';
+import tls from 'node:tls';
+import type { Broker } from './broker.js';
+import { BrokerError } from './errors.js';
+
+export interface TlsBrokerServerOptions {
+  /** default 127.0.0.1 */
+  host?: string;
+  /** default 0 (ephemeral) */
+  port?: number;
+  key: string;
+  cert: string;
+  /** CAs that issue client certificates */
+  ca: string | string[];
+  /** default ['x-amzn-mqtt-ca', 'mqtt']; clients that offer no ALPN are also accepted */
+  ALPNProtocols?: string[];
+  /** default 10 000 ms */
+  handshakeTimeoutMs?: number;
+}
+
+export interface TlsBrokerServer {
+  server: tls.Server;
+  host: string;
+  port: number;
+  /** replaces the trusted client CAs for new handshakes (same key, cert and ALPN) */
+  updateCa(ca: string[]): void;
+  /** number of failed TLS handshakes so far (no cert, unknown CA, ALPN mismatch, timeout) */
+  countHandshakeFailures(): number;
+  /** stops listening and destroys remaining sockets; call broker.close() first for a graceful v5 DISCONNECT */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ALPN_PROTOCOLS: readonly string[] = ['x-amzn-mqtt-ca', 'mqtt'];
+
+function buildContextOptions(opts: TlsBrokerServerOptions, ca: string | string[]): tls.SecureContextOptions {
+  return { key: opts.key, cert: opts.cert, ca, minVersion: 'TLSv1.2' };
+}
+
+function listen(server: tls.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      reject(new BrokerError('BROKER_TLS_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${err.message}`));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/** Starts a mutual-TLS listener that hands every verified connection to broker.handle(). */
+export async function createTlsBrokerServer(broker: Broker, opts: TlsBrokerServerOptions): Promise<TlsBrokerServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const sockets = new Set<Socket>();
+  let handshakeFailures = 0;
+  const server = tls.createServer({
+    ...buildContextOptions(opts, opts.ca),
+    requestCert: true,
+    rejectUnauthorized: true,
+    ALPNProtocols: [...(opts.ALPNProtocols ?? DEFAULT_ALPN_PROTOCOLS)],
+    handshakeTimeout: opts.handshakeTimeoutMs ?? 10_000,
+  });
+
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('tlsClientError', (_err: Error, socket: tls.TLSSocket) => {
+    handshakeFailures++;
+    socket.destroy();
+  });
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    broker.handle(socket, {
+      remoteAddress: socket.remoteAddress,
+      alpnProtocol: socket.alpnProtocol ?? false,
+      servername: socket.servername ?? false,
+      // getPeerCertificate(true) walks and converts the whole chain; the X509Certificate is cheap
+      peerCertificate: socket.getPeerX509Certificate() ?? null,
+    });
+  });
+  server.on('error', () => {
+    // listener-level errors after startup (e.g. EMFILE) must not crash the process
+  });
+
+  const port = await listen(server, host, opts.port ?? 0);
+
+  return {
+    server,
+    host,
+    port,
+    updateCa(ca: string[]): void {
+      server.setSecureContext(buildContextOptions(opts, ca));
+    },
+    countHandshakeFailures: () => handshakeFailures,
+    close(): Promise<void> {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * One generator: runs its segment of the devices and reports every second. Runs inside a worker
+ * thread (worker-entry.ts), but knows nothing about threads: events go to a callback.
+ */
+import { createSecureContext } from 'node:tls';
+import { MetricsRecorder } from '../metrics/recorder.js';
+import { scheduleArrivals } from '../load/profiles.js';
+import { segmentIndices, shareCount } from '../load/split.js';
+import { renderPattern } from '../util/patterns.js';
+import type { DeviceResult, DeviceSpec } from '../device/types.js';
+import type { Scenario } from '../scenario/schema.js';
+import { HealthProbe } from './health.js';
+import type { StartCommand, WorkerEvent } from './protocol.js';
+import { runShare } from './run-share.js';
+
+export const PROGRESS_INTERVAL_MS = 1000;
+
+/** Render one device's identity from the fleet patterns. */
+export function makeDeviceSpec(s: Scenario, runId: string, shard: number, index: number, intendedStartMs?: number): DeviceSpec {
+  const base = { index, runId, shard: shard + 1 };
+  const serial = renderPattern(s.fleet.serial, base);
+  const vars = { ...base, serial };
+  const parameters: Record<string, string> = {};
+  for (const [k, v] of Object.entries(s.fleet.parameters)) parameters[k] = renderPattern(v, vars);
+  const spec: DeviceSpec = { index, clientId: renderPattern(s.fleet.clientId, vars), serial, parameters };
+  if (intendedStartMs !== undefined) spec.intendedStartMs = intendedStartMs;
+  return spec;
+}
+
+export class Generator {
+  private readonly abort = new AbortController();
+  private readonly probe = new HealthProbe();
+  private started: number[] = [];
+  private results: DeviceResult[] = [];
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly metrics: MetricsRecorder;
+
+  constructor(
+    private readonly cmd: StartCommand,
+    private readonly emit: (e: WorkerEvent) => void,
+  ) {
+    this.metrics = new MetricsRecorder(cmd.startMs);
+  }
+
+  stop(reason: string): void {
+    if (!this.abort.signal.aborted) this.abort.abort(reason);
+  }
+
+  async run(): Promise<void> {
+    const { scenario: s, segment, target, runId } = this.cmd;
+    const mine = new Set(segmentIndices(s.fleet.devices, segment));
+    const arrivals = scheduleArrivals(s.load, s.fleet.devices).filter((a) => mine.has(a.index));
+    // Indices the load model does not schedule at all (open stages too short) still get an outcome.
+    const scheduled = new Set(arrivals.map((a) => a.index));
+    const totalSlots = s.load.model === 'closed' ? s.load.concurrency : s.load.maxInFlight;
+    const slots = Math.max(1, shareCount(totalSlots, segment.shard * segment.workers + segment.worker, segment.shards * segment.workers));
+    const claimSecureContext = createSecureContext({
+      cert: target.claimCertPem,
+      key: target.claimKeyPem,
+      ...(target.caPem === undefined ? {} : { ca: target.caPem }),
+    });
+    this.timer = setInterval(() => this.flush(), PROGRESS_INTERVAL_MS);
+    let maxTimer: NodeJS.Timeout | undefined;
+    if (s.load.maxDuration !== undefined) {
+      maxTimer = setTimeout(() => this.stop('max_duration'), Math.max(0, this.cmd.startMs + s.load.maxDuration - Date.now()));
+    }
+    try {
+      for (const index of mine) {
+        if (!scheduled.has(index)) this.record({ index, clientId: makeDeviceSpec(s, runId, segment.shard, index).clientId, outcome: { kind: 'dropped', reason: 'not_scheduled' }, attempts: 0 }, true);
+      }
+      await runShare({
+        arrivals,
+        load: s.load,
+        slots,
+        startMs: this.cmd.startMs,
+        makeSpec: (index, intended) => makeDeviceSpec(s, runId, segment.shard, index, intended),
+        target: {
+          host: target.host,
+          port: target.port,
+          ...(target.servername === undefined ? {} : { servername: target.servername }),
+          ...(target.caPem === undefined ? {} : { ca: target.caPem }),
+          ...(target.alpn === undefined ? {} : { alpn: target.alpn }),
+          claimSecureContext,
+        },
+        settings: { flow: s.flow, retry: s.retry, templateName: s.fleet.templateName },
+        metrics: this.metrics,
+        signal: this.abort.signal,
+        onStart: (index, late) => {
+          this.probe.noteStart(late);
+          this.started.push(index);
+          this.inFlight++;
+        },
+        onResult: (r) => this.record(r, false),
+      });
+    } finally {
+      clearInterval(this.timer);
+      if (maxTimer !== undefined) clearTimeout(maxTimer);
+      this.flush();
+      this.probe.stop();
+      this.emit({ type: 'done', worker: segment.worker });
+    }
+  }
+
+  private record(r: DeviceResult, outcomeRecorded: boolean): void {
+    if (outcomeRecorded) this.metrics.outcome(r.outcome);
+    if (!outcomeRecorded && !(r.outcome.kind === 'dropped' && r.attempts === 0)) this.inFlight = Math.max(0, this.inFlight - 1);
+    this.results.push(r);
+  }
+
+  private flush(): void {
+    const started = this.started;
+    const results = this.results;
+    this.started = [];
+    this.results = [];
+    this.emit({
+      type: 'progress',
+      worker: this.cmd.segment.worker,
+      snapshot: this.metrics.drain(),
+      started,
+      results,
+      inFlight: this.inFlight,
+      health: this.probe.take(),
+    });
+  }
+}

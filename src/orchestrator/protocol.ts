@@ -1,0 +1,80 @@
+/**
+ * The worker protocol: every message between the main thread and a generator worker, in one
+ * file, as discriminated unions (after Artillery's local/protocol.ts).
+ *
+ * main → worker: `start` once, `stop` at most once.
+ * worker → main: `progress` every second, `done` once at the end, `fatal` if it cannot run.
+ */
+import type { DeviceResult } from '../device/types.js';
+import type { Segment } from '../load/split.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
+import type { Scenario } from '../scenario/schema.js';
+
+export const WORKER_PROTOCOL_VERSION = 1;
+
+/** Everything a worker needs to reach the target; the claim key stays in memory. */
+export interface TargetInfo {
+  host: string;
+  port: number;
+  servername?: string;
+  /** server CA PEM; undefined = system store */
+  caPem?: string;
+  alpn?: string[];
+  claimCertPem: string;
+  claimKeyPem: string;
+}
+
+export interface StartCommand {
+  type: 'start';
+  version: number;
+  runId: string;
+  scenario: Scenario;
+  segment: Segment;
+  startMs: number;
+  target: TargetInfo;
+}
+
+export interface StopCommand {
+  type: 'stop';
+  reason: string;
+}
+
+export type WorkerCommand = StartCommand | StopCommand;
+
+export interface GeneratorHealth {
+  /** event-loop delay of this worker since the last report, ms */
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  /** event-loop utilisation (0-1) since the last report: the worker thread's own CPU busy share */
+  utilization: number;
+  /** device starts since the last report, and those that started > LATE_START_MS late */
+  starts: number;
+  lateStarts: number;
+  /** heap used by the worker, bytes */
+  heapUsed: number;
+}
+
+export interface ProgressEvent {
+  type: 'progress';
+  worker: number;
+  snapshot: MetricsSnapshot;
+  /** devices whose flow started since the last report */
+  started: number[];
+  /** devices that ended since the last report */
+  results: DeviceResult[];
+  inFlight: number;
+  health: GeneratorHealth;
+}
+
+export interface DoneEvent {
+  type: 'done';
+  worker: number;
+}
+
+export interface FatalEvent {
+  type: 'fatal';
+  worker: number;
+  message: string;
+}
+
+export type WorkerEvent = ProgressEvent | DoneEvent | FatalEvent;

@@ -1,0 +1,192 @@
+/**
+ * One run (or one shard of a run): start the target, start the worker pool, merge and record what
+ * the workers report every second, stop cleanly on a signal, and leave events.jsonl + report.json.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describeLoad } from '../load/profiles.js';
+import { shareCount } from '../load/split.js';
+import { buildReport, type RunReport } from '../report/build.js';
+import { EventsWriter, type ResultRecord, type RunEvent } from '../report/events.js';
+import { RunState } from '../report/run-state.js';
+import type { ProgressView } from '../report/console.js';
+import { redactScenario, type LoadedScenario } from '../scenario/load.js';
+import { RunError } from '../util/errors.js';
+import type { DeviceResult } from '../device/types.js';
+import { WorkerPool } from './pool.js';
+import type { TargetInfo } from './protocol.js';
+
+export interface StartedTarget {
+  info: TargetInfo;
+  /** e.g. `emulator 127.0.0.1:40211` */
+  label: string;
+  stats?: () => Promise<Record<string, unknown>>;
+  close: () => Promise<void>;
+}
+
+export interface RunOptions {
+  loaded: LoadedScenario;
+  startTarget: () => Promise<StartedTarget>;
+  /** generator worker threads; default: cores, minus one when the emulator shares the machine */
+  workers?: number;
+  shard?: { shard: number; shards: number };
+  /** parent folder for the run folder */
+  outDir?: string;
+  runId?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: ProgressView) => void;
+  onWorkerCrash?: 'continue' | 'stop';
+  /** delay before the first arrival, so every worker is ready at t=0 */
+  warmupMs?: number;
+}
+
+export interface RunOutcome {
+  report: RunReport;
+  runDir: string;
+}
+
+export function defaultWorkers(embeddedEmulator: boolean): number {
+  const cores = os.availableParallelism();
+  return Math.max(1, embeddedEmulator ? cores - 1 : cores);
+}
+
+export function newRunId(): string {
+  const d = new Date();
+  const stamp = d.toISOString().replace(/[-:]/g, '').replace(/\..+/, '').replace('T', '-');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export function scenarioHash(loaded: LoadedScenario): string {
+  return createHash('sha256').update(JSON.stringify(loaded.scenario)).digest('hex').slice(0, 16);
+}
+
+function toRecord(r: DeviceResult): ResultRecord {
+  const out: ResultRecord = { index: r.index, outcome: r.outcome, attempts: r.attempts };
+  if (r.thingName !== undefined) out.thingName = r.thingName;
+  if (r.certificateId !== undefined) out.certificateId = r.certificateId;
+  return out;
+}
+
+export async function runScenario(o: RunOptions): Promise<RunOutcome> {
+  const { scenario } = o.loaded;
+  const shard = o.shard ?? { shard: 0, shards: 1 };
+  const runId = o.runId ?? newRunId();
+  const outDir = path.resolve(o.outDir ?? path.resolve(o.loaded.baseDir, '..', scenario.report.dir));
+  const runDir = shard.shards === 1 ? path.join(outDir, runId) : path.join(outDir, runId, `shard-${shard.shard + 1}-of-${shard.shards}`);
+  mkdirSync(runDir, { recursive: true });
+  const devicesInShard = shareCount(scenario.fleet.devices, shard.shard, shard.shards);
+  const workers = Math.max(1, Math.min(o.workers ?? defaultWorkers(scenario.target.type === 'emulator'), Math.max(1, devicesInShard)));
+
+  const target = await o.startTarget();
+  const events = new EventsWriter(path.join(runDir, 'events.jsonl'));
+  const state = new RunState();
+  const record = (e: RunEvent) => {
+    events.append(e);
+    state.apply(e);
+  };
+  const startMs = Date.now() + (o.warmupMs ?? 300);
+  record({
+    type: 'meta',
+    schemaVersion: 1,
+    runId,
+    startedAt: new Date(startMs).toISOString(),
+    startMs,
+    scenarioFile: o.loaded.file,
+    scenarioHash: scenarioHash(o.loaded),
+    scenario: redactScenario(scenario),
+    shard: { index: shard.shard + 1, count: shard.shards },
+    devices: devicesInShard,
+    workers,
+    target: target.label,
+    plan: describeLoad(scenario.load, scenario.fleet.devices),
+  });
+
+  let peakRss = process.memoryUsage().rss;
+  const inFlight = new Map<number, number>();
+  let tickStarts = 0;
+  let tickProvisioned = 0;
+  const pool = new WorkerPool({
+    runId,
+    scenario,
+    shard: shard.shard,
+    shards: shard.shards,
+    workers,
+    startMs,
+    target: target.info,
+    onWorkerCrash: o.onWorkerCrash ?? 'continue',
+    onProgress: (e) => {
+      inFlight.set(e.worker, e.inFlight);
+      tickStarts += e.health.starts;
+      tickProvisioned += e.snapshot.outcomes.provisioned;
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      record({ type: 'progress', t: Date.now(), worker: e.worker, snapshot: e.snapshot, results: e.results.map(toRecord), inFlight: e.inFlight, health: e.health });
+    },
+    onCrashOutcomes: (worker, snapshot, results, message) => {
+      inFlight.set(worker, 0);
+      record({ type: 'crash', t: Date.now(), worker, message, snapshot, results: results.map(toRecord) });
+    },
+  });
+
+  let interrupted: string | undefined;
+  let hardStop: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    interrupted = typeof o.signal?.reason === 'string' ? o.signal.reason : 'interrupted';
+    pool.stop('interrupted');
+    // devices get a grace period to close their connections; then the threads are terminated
+    hardStop = setTimeout(() => void pool.terminate(), 5000);
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const ticker = setInterval(() => {
+    const elapsed = Date.now() - startMs;
+    const o2 = state.metrics.outcomes;
+    o.onProgress?.({
+      elapsedMs: Math.max(0, elapsed),
+      devices: devicesInShard,
+      offeredPerSec: tickStarts,
+      achievedPerSec: tickProvisioned,
+      inFlight: [...inFlight.values()].reduce((a, b) => a + b, 0),
+      provisioned: o2.provisioned,
+      throttled: state.metrics.sumSeries('rejected', { status: '429' }),
+      failed: Object.values(o2.failed).reduce((a, b) => a + b, 0),
+      dropped: Object.values(o2.dropped).reduce((a, b) => a + b, 0),
+      p99Ms: state.metrics.histogram('provision').percentileMs(99),
+    });
+    tickStarts = 0;
+    tickProvisioned = 0;
+  }, 1000);
+
+  let runError: unknown;
+  try {
+    await pool.run();
+  } catch (err) {
+    runError = err;
+  } finally {
+    clearInterval(ticker);
+    if (hardStop !== undefined) clearTimeout(hardStop);
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  try {
+    if (target.stats !== undefined) record({ type: 'emulator', t: Date.now(), stats: await target.stats() });
+  } catch {
+    /* stats are optional */
+  }
+  await target.close().catch(() => undefined);
+
+  const crashedStop = pool.crashed.length > 0 && (o.onWorkerCrash ?? 'continue') === 'stop';
+  const status = interrupted !== undefined ? 'interrupted' : runError !== undefined || crashedStop ? 'failed' : 'completed';
+  const endEvent: RunEvent = {
+    type: 'end',
+    t: Date.now(),
+    endedAt: new Date().toISOString(),
+    status,
+    peakRssBytes: peakRss,
+    ...(interrupted !== undefined ? { reason: interrupted } : crashedStop ? { reason: 'worker_crashed' } : {}),
+  };
+  record(endEvent);
+  events.sync();
+  const report = buildReport(state);
+  if (runError !== undefined) throw new RunError('RUN_FAILED', `run failed: ${(runError as Error).message}`, { cause: runError });
+  return { report, runDir };
+}

@@ -1,0 +1,30 @@
+/** Generator worker thread entry. The only module that touches parentPort. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Generator } from './generator.js';
+import { WORKER_PROTOCOL_VERSION, type WorkerCommand, type WorkerEvent } from './protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('worker-entry must run in a worker thread');
+const workerIndex = (workerData as { worker: number }).worker;
+let generator: Generator | undefined;
+
+const send = (e: WorkerEvent): void => port.postMessage(e);
+
+port.on('message', (cmd: WorkerCommand) => {
+  switch (cmd.type) {
+    case 'start':
+      if (cmd.version !== WORKER_PROTOCOL_VERSION) {
+        send({ type: 'fatal', worker: workerIndex, message: `protocol version ${cmd.version} != ${WORKER_PROTOCOL_VERSION}` });
+        return;
+      }
+      generator = new Generator(cmd, send);
+      generator.run().then(
+        () => port.close(),
+        (err: unknown) => send({ type: 'fatal', worker: workerIndex, message: (err as Error)?.stack ?? String(err) }),
+      );
+      break;
+    case 'stop':
+      generator?.stop(cmd.reason);
+      break;
+  }
+});

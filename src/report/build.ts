@@ -1,0 +1,140 @@
+/** Builds report.json (schemaVersion 1) from a folded run. Later work adds fields, never breaks them. */
+import { STEP_NAMES } from '../metrics/names.js';
+import type { HistogramStats } from '../metrics/histogram.js';
+import type { OutcomeCounts, RejectionCount } from '../metrics/snapshot.js';
+import { outcomeTotal } from '../metrics/snapshot.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { RunStatus } from './events.js';
+import type { GeneratorSummary, RunState } from './run-state.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface StepReport extends HistogramStats {
+  /** encoded HDR histogram (µs), mergeable */
+  histogram: string;
+}
+
+export interface RunReport {
+  schemaVersion: number;
+  runId: string;
+  status: RunStatus;
+  statusReason?: string;
+  startedAt: string;
+  endedAt: string;
+  /** ms */
+  durationMs: number;
+  scenarioFile: string;
+  scenarioHash: string;
+  /** the resolved scenario, secrets redacted */
+  scenario: Scenario;
+  plan: string;
+  target: string;
+  shard: { index: number; count: number };
+  devices: number;
+  outcomes: OutcomeCounts & { total: number };
+  steps: Record<string, StepReport>;
+  rejections: RejectionCount[];
+  attempts: Record<string, number>;
+  retries: Record<string, number>;
+  /** per second (key: seconds since start) → series key → count */
+  series: Record<string, Record<string, number>>;
+  generator: GeneratorSummary & { saturated: boolean; message?: string };
+  crashes: Array<{ worker: number; message: string }>;
+  emulator?: Record<string, unknown>;
+  /** what the run created on the target, for `fleetsim cleanup` (no private keys) */
+  created: { things: string[]; certificates: string[] };
+  peakRssBytes: number;
+  warnings: string[];
+}
+
+/** "generator saturated" when its own lateness, not the target, shaped the results. */
+export function judgeGenerator(g: GeneratorSummary): { saturated: boolean; message?: string } {
+  const lateShare = g.starts === 0 ? 0 : g.lateStarts / g.starts;
+  if (lateShare > 0.05) {
+    return {
+      saturated: true,
+      message: `generator saturated: ${(lateShare * 100).toFixed(0)}% of arrivals started >100 ms late; results understate the target`,
+    };
+  }
+  if (g.eventLoopP99Ms > 200) {
+    return {
+      saturated: true,
+      message: `generator saturated: event-loop delay p99 reached ${g.eventLoopP99Ms.toFixed(0)} ms; latencies include the generator's own delay`,
+    };
+  }
+  return { saturated: false };
+}
+
+export function buildReport(state: RunState): RunReport {
+  const meta = state.meta;
+  if (meta === undefined) throw new Error('no meta event: not a fleetsim events file');
+  const m = state.metrics;
+  const steps: Record<string, StepReport> = {};
+  const names = [...STEP_NAMES, ...m.histogramNames().filter((n) => !(STEP_NAMES as readonly string[]).includes(n))];
+  for (const name of names) {
+    const h = m.histogram(name);
+    if (h.count === 0) continue;
+    steps[name] = { ...h.stats(), histogram: h.encode() };
+  }
+  const attempts: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m.totals)) if (k.startsWith('attempts:')) attempts[k.slice(9)] = v;
+  const retries: Record<string, number> = {};
+  for (const counts of Object.values(m.series)) {
+    for (const [k, v] of Object.entries(counts)) {
+      if (!k.startsWith('retries{')) continue;
+      const reason = /reason=([^,}]+)/.exec(k)?.[1] ?? 'unknown';
+      retries[reason] = (retries[reason] ?? 0) + v;
+    }
+  }
+  const things: string[] = [];
+  const certificates: string[] = [];
+  for (const r of [...state.results.values()].sort((a, b) => a.index - b.index)) {
+    if (r.thingName !== undefined) things.push(r.thingName);
+    if (r.certificateId !== undefined) certificates.push(r.certificateId);
+  }
+  const endMs = state.end?.t ?? state.lastT;
+  const g = state.generator();
+  const warnings: string[] = [];
+  const judged = judgeGenerator(g);
+  if (judged.message !== undefined) warnings.push(judged.message);
+  for (const c of state.crashes) warnings.push(`worker ${c.worker} crashed: ${c.message.split('\n')[0]}`);
+  // Every device ends in exactly one outcome: those the events never gave one (an interrupted
+  // run, or a generator killed mid-run) are dropped with the reason.
+  const outcomes = structuredClone(m.outcomes);
+  const missing = meta.devices - outcomeTotal(outcomes);
+  if (missing > 0) {
+    const reason = state.end === undefined ? 'run_killed' : state.end.status === 'interrupted' ? 'interrupted' : 'lost';
+    outcomes.dropped[reason] = (outcomes.dropped[reason] ?? 0) + missing;
+    if (reason !== 'interrupted') warnings.push(`${missing} devices had no recorded outcome (${reason})`);
+  }
+  const total = outcomeTotal(outcomes);
+  const report: RunReport = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    runId: meta.runId,
+    status: state.end === undefined ? 'interrupted' : state.status(),
+    startedAt: meta.startedAt,
+    endedAt: state.end?.endedAt ?? new Date(endMs).toISOString(),
+    durationMs: Math.max(0, endMs - meta.startMs),
+    scenarioFile: meta.scenarioFile,
+    scenarioHash: meta.scenarioHash,
+    scenario: meta.scenario,
+    plan: meta.plan,
+    target: meta.target,
+    shard: meta.shard,
+    devices: meta.devices,
+    outcomes: { ...outcomes, total },
+    steps,
+    rejections: m.rejections(),
+    attempts,
+    retries,
+    series: m.series,
+    generator: { ...g, ...judged },
+    crashes: state.crashes,
+    created: { things, certificates },
+    peakRssBytes: state.end?.peakRssBytes ?? 0,
+    warnings,
+  };
+  if (state.end?.reason !== undefined) report.statusReason = state.end.reason;
+  if (state.emulatorStats !== undefined) report.emulator = state.emulatorStats;
+  return report;
+}

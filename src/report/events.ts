@@ -1,0 +1,97 @@
+/**
+ * events.jsonl: the run's raw, versioned, append-only record. Written as the run goes (one
+ * `progress` line per worker per second), so a crash or `kill -9` loses at most the last second;
+ * `fleetsim report <dir>` replays it into every report. A shard's events file is its raw result.
+ */
+import { appendFileSync, openSync, closeSync, fsyncSync, readFileSync } from 'node:fs';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { Outcome } from '../metrics/recorder.js';
+
+export const EVENTS_SCHEMA_VERSION = 1;
+
+export interface ResultRecord {
+  index: number;
+  outcome: Outcome;
+  attempts: number;
+  thingName?: string;
+  certificateId?: string;
+}
+
+export interface HealthRecord {
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  utilization: number;
+  starts: number;
+  lateStarts: number;
+  heapUsed: number;
+}
+
+export type RunEvent =
+  | {
+      type: 'meta';
+      schemaVersion: number;
+      runId: string;
+      startedAt: string;
+      startMs: number;
+      scenarioFile: string;
+      scenarioHash: string;
+      scenario: Scenario;
+      shard: { index: number; count: number };
+      devices: number;
+      workers: number;
+      target: string;
+      plan: string;
+    }
+  | { type: 'progress'; t: number; worker: number; snapshot: MetricsSnapshot; results: ResultRecord[]; inFlight: number; health: HealthRecord }
+  | { type: 'crash'; t: number; worker: number; message: string; snapshot: MetricsSnapshot; results: ResultRecord[] }
+  | { type: 'emulator'; t: number; stats: Record<string, unknown> }
+  | { type: 'end'; t: number; endedAt: string; status: RunStatus; reason?: string; peakRssBytes: number };
+
+export type RunStatus = 'completed' | 'interrupted' | 'failed';
+
+export class EventsWriter {
+  constructor(readonly file: string) {
+    closeSync(openSync(file, 'w', 0o644));
+  }
+
+  append(e: RunEvent): void {
+    appendFileSync(this.file, `${JSON.stringify(e)}\n`);
+  }
+
+  /** Flush to disk (at the end, or before exiting on a signal). */
+  sync(): void {
+    const fd = openSync(this.file, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+export class EventsFileError extends Error {
+  override name = 'EventsFileError';
+}
+
+/** Read an events file; a torn last line (crash mid-write) is skipped, anything else is an error. */
+export function readEvents(file: string): RunEvent[] {
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  const out: RunEvent[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      out.push(JSON.parse(line) as RunEvent);
+    } catch {
+      if (i >= lines.length - 2) return; // torn final line
+      throw new EventsFileError(`${file}:${i + 1}: not a JSON line`);
+    }
+  });
+  const meta = out[0];
+  if (meta?.type !== 'meta') throw new EventsFileError(`${file}: does not start with a meta line`);
+  if (meta.schemaVersion > EVENTS_SCHEMA_VERSION) {
+    throw new EventsFileError(`${file}: written by a newer fleetsim (events schema ${meta.schemaVersion} > ${EVENTS_SCHEMA_VERSION}); upgrade fleetsim to read it`);
+  }
+  return out;
+}

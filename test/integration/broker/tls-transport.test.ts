@@ -1,0 +1,105 @@
+/**
+ * Transport rules of createTlsBrokerServer: mutual TLS, ALPN, CA updates, garbage on the wire.
+ */
+import assert from 'node:assert/strict';
+import tls from 'node:tls';
+import { after, before, describe, it } from 'node:test';
+import { createTestCa, type TestCa, type TestCredentials } from '../../helpers/test-pki.js';
+import { startTlsFixture, waitForEvent, type TlsFixture } from './tls-fixture.js';
+
+function openRawTls(fx: TlsFixture, creds: TestCredentials): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port: fx.server.port,
+      ca: fx.pki.ca.certPem,
+      cert: creds.certPem,
+      key: creds.keyPem,
+      servername: 'localhost',
+    });
+    socket.once('secureConnect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+describe('TLS transport of the broker', () => {
+  let fx: TlsFixture;
+  let otherCa: TestCa;
+  let stranger: TestCredentials;
+
+  before(async () => {
+    fx = await startTlsFixture({ connectTimeoutMs: 2000 });
+    otherCa = await createTestCa('some other CA');
+    stranger = await otherCa.issue({ commonName: 'stranger', usage: 'client' });
+  });
+
+  after(async () => {
+    await fx.close();
+  });
+
+  it('rejects a client without a certificate and one whose certificate is from another CA', async () => {
+    const before = fx.broker.stats();
+    const failuresBefore = fx.server.countHandshakeFailures();
+    const noCert = await fx.tryConnect({ protocolVersion: 5, clientId: 'no-cert', cert: undefined, key: undefined });
+    assert.equal(noCert.connack, undefined, 'no CONNACK without a certificate');
+    const foreign = await fx.tryConnect({ protocolVersion: 4, clientId: 'foreign', cert: stranger.certPem, key: stranger.keyPem });
+    assert.equal(foreign.connack, undefined, 'no CONNACK for a foreign CA');
+    assert.equal(fx.broker.stats().connectsAccepted, before.connectsAccepted);
+    assert.equal(fx.server.countHandshakeFailures(), failuresBefore + 2);
+    assert.equal(fx.broker.getClient('no-cert'), undefined);
+    assert.equal(fx.broker.getClient('foreign'), undefined);
+  });
+
+  it('updateCa() trusts a new issuing CA for new handshakes', async () => {
+    fx.server.updateCa([fx.pki.ca.certPem, otherCa.certPem]);
+    try {
+      const client = await fx.connect({ protocolVersion: 5, clientId: 'stranger', cert: stranger.certPem, key: stranger.keyPem });
+      assert.equal(fx.broker.getClient('stranger')?.transport.peerCertificate?.subject, 'CN=stranger');
+      await client.endAsync();
+    } finally {
+      fx.server.updateCa([fx.pki.ca.certPem]);
+    }
+    const again = await fx.tryConnect({ protocolVersion: 5, clientId: 'stranger2', cert: stranger.certPem, key: stranger.keyPem });
+    assert.equal(again.connack, undefined, 'trust removed again');
+  });
+
+  it('accepts clients that offer no ALPN and refuses an ALPN list without a supported protocol', async () => {
+    const plain = await fx.connect({ protocolVersion: 4, clientId: 'no-alpn' });
+    const info = fx.broker.getClient('no-alpn')!.transport;
+    assert.equal(info.alpnProtocol, false);
+    assert.equal(info.servername, 'localhost');
+    await plain.endAsync();
+    const mqttAlpn = await fx.connect({ protocolVersion: 5, clientId: 'alpn-mqtt', ALPNProtocols: ['mqtt'] });
+    assert.equal(fx.broker.getClient('alpn-mqtt')!.transport.alpnProtocol, 'mqtt');
+    await mqttAlpn.endAsync();
+    const h2 = await fx.tryConnect({ protocolVersion: 5, clientId: 'alpn-h2', ALPNProtocols: ['h2'] });
+    assert.equal(h2.connack, undefined);
+  });
+
+  it('closes a connection that sends garbage and keeps serving other clients', async () => {
+    const healthy = await fx.connect({ protocolVersion: 5, clientId: 'healthy' });
+    await healthy.subscribeAsync('still/alive', { qos: 1 });
+    for (const garbage of [Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0xff])]) {
+      const raw = await openRawTls(fx, fx.device);
+      raw.on('error', () => {});
+      const closed = waitForEvent(raw, 'close');
+      raw.write(garbage);
+      await closed;
+    }
+    const got = waitForEvent<[string, Buffer]>(healthy, 'message');
+    assert.equal(fx.broker.publish('still/alive', Buffer.from('yes'), 1), 1);
+    assert.equal(String((await got)[1]), 'yes');
+    const late = await fx.connect({ protocolVersion: 4, clientId: 'late' });
+    assert.equal(fx.broker.getClient('late')?.connected, true);
+    await Promise.all([healthy.endAsync(), late.endAsync()]);
+  });
+
+  it('closes a TLS connection that never sends CONNECT after connectTimeoutMs', async () => {
+    const raw = await openRawTls(fx, fx.device);
+    raw.on('error', () => {});
+    const started = Date.now();
+    await waitForEvent(raw, 'close', 5000);
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 1500 && elapsed < 4000, `closed after ${elapsed} ms`);
+  });
+});
