@@ -9,6 +9,7 @@ import { commandRun } from './commands/run.js';
 import { commandValidate } from './commands/validate.js';
 import { commandReport } from './commands/report.js';
 import { reportError } from './output.js';
+import { InputError } from '../util/errors.js';
 
 async function main(argv: string[]): Promise<number> {
   let code: number = ExitCode.Pass;
@@ -63,9 +64,9 @@ async function main(argv: string[]): Promise<number> {
     .version(false)
     .exitProcess(false)
     .fail((msg, err) => {
+      // throwing stops yargs before any command handler runs
       if (err !== undefined && err !== null) throw err;
-      process.stderr.write(`fleetsim: ${msg}\nRun \`fleetsim --help\` for usage.\n`);
-      code = ExitCode.BadInput;
+      throw new InputError(msg, { hint: 'run `fleetsim --help` for usage' });
     });
   await parser.parseAsync();
   return code;

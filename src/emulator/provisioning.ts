@@ -3,7 +3,6 @@
  * CreateCertificateFromCsr and RegisterThing. Replies go only to the requesting connection, and
  * only when it subscribed to the reply topic (AWS: results may be lost otherwise).
  */
-import { createPublicKey } from 'node:crypto';
 import {
   decodePayload,
   encodePayload,
@@ -161,7 +160,7 @@ export class ProvisioningService {
     let publicKey;
     try {
       const csr = await parseCsr(pem);
-      publicKey = createPublicKey(csr.publicKey);
+      publicKey = csr.publicKey;
     } catch (err) {
       return { kind: 'rejected' as const, body: rejection('invalidCsr', (err as Error).message) };
     }

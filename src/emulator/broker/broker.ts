@@ -41,7 +41,7 @@ export class Broker {
 
   /** Serves one client over any duplex stream. Never throws; a closed broker destroys the stream. */
   handle(stream: Duplex, transport: TransportInfo): void {
-    if (this.closing) {
+    if (this.closing || stream.destroyed) {
       stream.on('error', () => {});
       stream.destroy();
       return;

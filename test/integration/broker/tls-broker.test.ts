@@ -82,16 +82,19 @@ describe('broker over mutual TLS with MQTT.js', () => {
   it('routes a publish between v4 and v5 clients both ways, never back to the publisher', async () => {
     const a = await fx.connect({ protocolVersion: 4, clientId: 'route-a' });
     const b = await fx.connect({ protocolVersion: 5, clientId: 'route-b' });
+    const seen: string[] = [];
+    a.on('message', (topic, payload) => seen.push(`a<${topic}:${String(payload)}`));
+    b.on('message', (topic, payload) => seen.push(`b<${topic}:${String(payload)}`));
     await a.subscribeAsync('chat/#', { qos: 1 });
     await b.subscribeAsync('chat/+', { qos: 1 });
     const atB = nextMessage(b);
     await a.publishAsync('chat/x', 'from-v4', { qos: 1 });
-    assert.deepEqual((await atB).slice(0, 2).map(String), ['chat/x', 'from-v4']);
+    await atB;
     const atA = nextMessage(a);
     await b.publishAsync('chat/y', 'from-v5', { qos: 0 });
-    assert.deepEqual((await atA).slice(0, 2).map(String), ['chat/y', 'from-v5']);
+    await atA;
     await expectNoMessage(a);
-    await expectNoMessage(b);
+    assert.deepEqual(seen, ['b<chat/x:from-v4', 'a<chat/y:from-v5']);
     await Promise.all([a.endAsync(), b.endAsync()]);
   });
 

@@ -1,0 +1,151 @@
+/**
+ * Device ⇄ emulator over real mutual TLS on an ephemeral loopback port.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import { MetricsRecorder } from '../../src/metrics/recorder.js';
+import { CertificateAuthority } from '../../src/emulator/pki/index.js';
+import { decodePayload, replyTopics, requestTopic } from '../../src/protocol/index.js';
+import { deviceTarget, runTestDevice, startTestEmulator, TEMPLATE_NAME } from '../helpers/emulator.js';
+
+test('one device provisions, registers its thing and verifies with the issued certificate', async (t) => {
+  const emu = await startTestEmulator();
+  t.after(() => emu.close());
+  const metrics = new MetricsRecorder(Date.now());
+  const r = await runTestDevice(emu, 1, { metrics });
+  assert.deepEqual(r.outcome, { kind: 'provisioned' });
+  assert.equal(r.thingName, 'fleet-test-001');
+  assert.match(r.certificateId ?? '', /^[0-9a-f]{64}$/);
+  const cert = emu.registry.getCertificate(r.certificateId ?? '');
+  assert.equal(cert?.status, 'ACTIVE');
+  assert.deepEqual(emu.registry.listThingPrincipals('fleet-test-001'), [cert?.certificateArn]);
+  const snap = metrics.drain();
+  for (const step of ['connect', 'subscribe', 'create_certificate', 'register_thing', 'verify_connect', 'verify_publish', 'provision']) {
+    assert.ok(snap.histograms[step] !== undefined && snap.histograms[step] !== '', `step ${step} was timed`);
+  }
+  assert.equal(snap.outcomes.provisioned, 1);
+});
+
+test('the csr flow and MQTT 5 provision as well', async (t) => {
+  const emu = await startTestEmulator();
+  t.after(() => emu.close());
+  const r = await runTestDevice(emu, 7, { flow: { certificate: 'csr', keyAlgorithm: 'ec-p256', mqttVersion: 5 } });
+  assert.deepEqual(r.outcome, { kind: 'provisioned' });
+  assert.equal(r.thingName, 'fleet-test-007');
+});
+
+/** A raw MQTT.js claim connection, for tests that look at replies directly. */
+async function claimClient(emu: Awaited<ReturnType<typeof startTestEmulator>>, clientId: string) {
+  return mqtt.connectAsync({
+    protocol: 'mqtts',
+    host: emu.host,
+    port: emu.port,
+    servername: 'localhost',
+    ca: emu.caPem,
+    cert: emu.claim.certificatePem,
+    key: emu.claim.privateKeyPem,
+    clientId,
+    reconnectPeriod: 0,
+  });
+}
+
+function nextMessage(client: mqtt.MqttClient, timeoutMs = 3000): Promise<{ topic: string; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no message')), timeoutMs);
+    client.once('message', (topic, payload) => {
+      clearTimeout(timer);
+      resolve({ topic, body: decodePayload('json', payload) as Record<string, unknown> });
+    });
+  });
+}
+
+test('replies go only to the requesting connection, even when another device subscribed the same topics', async (t) => {
+  const emu = await startTestEmulator();
+  t.after(() => emu.close());
+  const a = await claimClient(emu, 'device-a');
+  const b = await claimClient(emu, 'device-b');
+  t.after(() => {
+    a.end(true);
+    b.end(true);
+  });
+  const topics = replyTopics('CreateKeysAndCertificate', 'json');
+  await a.subscribeAsync(topics, { qos: 1 });
+  await b.subscribeAsync(topics, { qos: 1 });
+  const seenByA: string[] = [];
+  const seenByB: string[] = [];
+  a.on('message', (_t, p) => seenByA.push(String((decodePayload('json', p) as { certificateId: string }).certificateId)));
+  b.on('message', (_t, p) => seenByB.push(String((decodePayload('json', p) as { certificateId: string }).certificateId)));
+  // both ask at once
+  await Promise.all([
+    a.publishAsync(requestTopic('CreateKeysAndCertificate', 'json'), '{}', { qos: 1 }),
+    b.publishAsync(requestTopic('CreateKeysAndCertificate', 'json'), '', { qos: 1 }), // empty payload is valid too
+  ]);
+  const deadline = Date.now() + 3000;
+  while ((seenByA.length < 1 || seenByB.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 200)); // time for a stray broadcast to show up
+  assert.equal(seenByA.length, 1, 'A got exactly one reply');
+  assert.equal(seenByB.length, 1, 'B got exactly one reply');
+  assert.notEqual(seenByA[0], seenByB[0], 'each got its own certificate');
+});
+
+test('a reused ownership token is rejected with 400 InvalidCertificateOwnershipToken', async (t) => {
+  const emu = await startTestEmulator();
+  t.after(() => emu.close());
+  const c = await claimClient(emu, 'token-reuser');
+  t.after(() => c.end(true));
+  await c.subscribeAsync([...replyTopics('CreateKeysAndCertificate', 'json'), ...replyTopics('RegisterThing', 'json', TEMPLATE_NAME)], { qos: 1 });
+  const created = nextMessage(c);
+  await c.publishAsync(requestTopic('CreateKeysAndCertificate', 'json'), '{}', { qos: 1 });
+  const { body: keys } = await created;
+  const token = keys.certificateOwnershipToken as string;
+  const register = async () => {
+    const reply = nextMessage(c);
+    await c.publishAsync(requestTopic('RegisterThing', 'json', TEMPLATE_NAME), JSON.stringify({ certificateOwnershipToken: token, parameters: { SerialNumber: '042' } }), { qos: 1 });
+    return reply;
+  };
+  const first = await register();
+  assert.match(first.topic, /\/accepted$/);
+  assert.equal(first.body.thingName, 'fleet-test-042');
+  const second = await register();
+  assert.match(second.topic, /\/rejected$/);
+  assert.equal(second.body.statusCode, 400);
+  assert.equal(second.body.errorCode, 'InvalidCertificateOwnershipToken');
+  // an unknown token too
+  const reply = nextMessage(c);
+  await c.publishAsync(requestTopic('RegisterThing', 'json', TEMPLATE_NAME), JSON.stringify({ certificateOwnershipToken: 'nope' }), { qos: 1 });
+  const third = await reply;
+  assert.equal(third.body.statusCode, 400);
+  assert.equal(third.body.errorCode, 'InvalidCertificateOwnershipToken');
+});
+
+test('a certificate the emulator did not issue is refused at connect; an issued but unregistered one too', async (t) => {
+  const emu = await startTestEmulator();
+  t.after(() => emu.close());
+  // a certificate from a foreign CA: the TLS handshake fails
+  const foreignCa = CertificateAuthority.create({ subject: { CN: 'someone else' } });
+  const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const foreign = foreignCa.issue({ publicKey: keys.publicKey, subject: { CN: 'intruder' }, usage: 'client' });
+  const r = await runTestDevice(emu, 2, {
+    target: deviceTarget(emu, { cert: foreign.certificatePem, key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string }),
+  });
+  assert.equal(r.outcome.kind, 'failed');
+  assert.match((r.outcome as { reason: string }).reason, /^connect: (connect-error|refused)/);
+  assert.equal(new X509Certificate(foreign.certificatePem).checkIssued(new X509Certificate(emu.caPem)), false);
+
+  // signed by the emulator's CA but never registered (PENDING_ACTIVATION): CONNACK refuses it
+  const c = await claimClient(emu, 'creator');
+  t.after(() => c.end(true));
+  await c.subscribeAsync(replyTopics('CreateKeysAndCertificate', 'json'), { qos: 1 });
+  const created = nextMessage(c);
+  await c.publishAsync(requestTopic('CreateKeysAndCertificate', 'json'), '{}', { qos: 1 });
+  const { body } = await created;
+  await assert.rejects(
+    mqtt.connectAsync({
+      protocol: 'mqtts', host: emu.host, port: emu.port, servername: 'localhost', ca: emu.caPem,
+      cert: body.certificatePem as string, key: body.privateKey as string, clientId: 'pending-cert', reconnectPeriod: 0,
+    }),
+    (err: Error & { code?: number }) => err.code === 5, // MQTT 3.1.1 CONNACK 5: not authorized
+  );
+});
