@@ -23,16 +23,17 @@ export function stageArrivalOffsets(stages: Stage[], devices: number): number[] 
   const out: number[] = [];
   let t0 = 0;
   let cumulative = 0; // arrivals accumulated at the start of the stage
-  let prevRate = 0;
   for (const st of stages) {
-    const r0 = st.from ?? (out.length === 0 && stages.indexOf(st) === 0 ? st.rate : prevRate);
+    // {rate} holds the rate (a spike is a jump); {from, rate} ramps linearly from `from` to `rate`
+    const r0 = st.from ?? st.rate;
     const r1 = st.rate;
     const d = st.duration / 1000; // seconds
     const stageTotal = ((r0 + r1) / 2) * d;
     while (out.length < devices) {
       const k = out.length;
       const need = k - cumulative; // arrivals needed into this stage
-      if (need > stageTotal + 1e-9) break;
+      // half-open stage [start, end): an arrival exactly at the end belongs to the next stage
+      if (need > stageTotal - 1e-9) break;
       // solve r0 t + (r1 - r0) t^2 / (2d) = need for t in [0, d]
       let t: number;
       const a = (r1 - r0) / (2 * d);
@@ -42,7 +43,6 @@ export function stageArrivalOffsets(stages: Stage[], devices: number): number[] 
     }
     cumulative += stageTotal;
     t0 += st.duration;
-    prevRate = r1;
     if (out.length >= devices) break;
   }
   return out;

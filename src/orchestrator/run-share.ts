@@ -73,6 +73,7 @@ async function runOpen(input: ShareInput): Promise<void> {
   const queue = [...input.arrivals].sort((a, b) => (a.offsetMs ?? 0) - (b.offsetMs ?? 0));
   let next = 0;
   let inFlight = 0;
+  let blockedAt = -1; // the arrival that waited for a free slot, if any
   const running = new Set<Promise<void>>();
   let wake: (() => void) | undefined;
   const nudge = () => {
@@ -101,6 +102,7 @@ async function runOpen(input: ShareInput): Promise<void> {
         next++;
         continue;
       }
+      blockedAt = next;
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(nudge, Math.max(1, due + tolerance - Date.now() + 1));
@@ -108,9 +110,10 @@ async function runOpen(input: ShareInput): Promise<void> {
       continue;
     }
     const late = Date.now() - due;
+    const waitedForSlot = blockedAt === next;
     next++;
     if (late > tolerance) {
-      dropped(input, a.index, 'generator_behind');
+      dropped(input, a.index, waitedForSlot ? 'max_in_flight' : 'generator_behind');
       continue;
     }
     input.onStart?.(a.index, late);

@@ -40,6 +40,8 @@ export interface RunOptions {
   onWorkerCrash?: 'continue' | 'stop';
   /** delay before the first arrival, so every worker is ready at t=0 */
   warmupMs?: number;
+  /** test seam: called once the worker pool has started */
+  onPoolStarted?: (pool: WorkerPool) => void;
 }
 
 export interface RunOutcome {
@@ -77,7 +79,8 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const runDir = shard.shards === 1 ? path.join(outDir, runId) : path.join(outDir, runId, `shard-${shard.shard + 1}-of-${shard.shards}`);
   mkdirSync(runDir, { recursive: true });
   const devicesInShard = shareCount(scenario.fleet.devices, shard.shard, shard.shards);
-  const workers = Math.max(1, Math.min(o.workers ?? defaultWorkers(scenario.target.type === 'emulator'), Math.max(1, devicesInShard)));
+  const wanted = o.workers ?? scenario.generator.workers ?? defaultWorkers(scenario.target.type === 'emulator');
+  const workers = Math.max(1, Math.min(wanted, Math.max(1, devicesInShard)));
 
   const target = await o.startTarget();
   const events = new EventsWriter(path.join(runDir, 'events.jsonl'));
@@ -115,7 +118,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     workers,
     startMs,
     target: target.info,
-    onWorkerCrash: o.onWorkerCrash ?? 'continue',
+    onWorkerCrash: o.onWorkerCrash ?? scenario.generator.onWorkerCrash,
     onProgress: (e) => {
       inFlight.set(e.worker, e.inFlight);
       tickStarts += e.health.starts;
@@ -159,7 +162,9 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
 
   let runError: unknown;
   try {
-    await pool.run();
+    const running = pool.run();
+    o.onPoolStarted?.(pool);
+    await running;
   } catch (err) {
     runError = err;
   } finally {
@@ -174,7 +179,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   }
   await target.close().catch(() => undefined);
 
-  const crashedStop = pool.crashed.length > 0 && (o.onWorkerCrash ?? 'continue') === 'stop';
+  const crashedStop = pool.crashed.length > 0 && (o.onWorkerCrash ?? scenario.generator.onWorkerCrash) === 'stop';
   const status = interrupted !== undefined ? 'interrupted' : runError !== undefined || crashedStop ? 'failed' : 'completed';
   const endEvent: RunEvent = {
     type: 'end',

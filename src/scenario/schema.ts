@@ -177,6 +177,14 @@ export const scenarioSchema = z.strictObject({
   load,
   emulator,
   thresholds: z.array(z.string()).default([]),
+  generator: z
+    .strictObject({
+      /** generator worker threads (the --workers flag overrides); default: cores, minus one for the embedded emulator */
+      workers: z.number().int('must be an integer').positive('must be a positive integer').optional(),
+      /** when a worker thread dies: keep going with the others, or stop the run (exit 3) */
+      onWorkerCrash: z.enum(['continue', 'stop'], { error: 'must be continue or stop' }).default('continue'),
+    })
+    .default({ onWorkerCrash: 'continue' }),
   report: z
     .strictObject({ dir: z.string().default('reports') })
     .default({ dir: 'reports' }),
