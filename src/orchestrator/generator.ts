@@ -2,12 +2,14 @@
  * One generator: runs its segment of the devices and reports every second. Runs inside a worker
  * thread (worker-entry.ts), but knows nothing about threads: events go to a callback.
  */
+import { setMaxListeners } from 'node:events';
 import { createSecureContext } from 'node:tls';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { scheduleArrivals } from '../load/profiles.js';
 import { segmentIndices, shareCount } from '../load/split.js';
 import { renderPattern } from '../util/patterns.js';
-import type { DeviceResult, DeviceSpec } from '../device/types.js';
+import type { DeviceResult, DeviceSettings, DeviceSpec } from '../device/types.js';
+import { CredentialsWriter } from './credentials.js';
 import type { Scenario } from '../scenario/schema.js';
 import { HealthProbe } from './health.js';
 import type { StartCommand, WorkerEvent } from './protocol.js';
@@ -32,7 +34,7 @@ export class Generator {
   private readonly probe = new HealthProbe();
   private started: number[] = [];
   private results: DeviceResult[] = [];
-  private inFlight = 0;
+  private readonly running = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private readonly metrics: MetricsRecorder;
 
@@ -41,6 +43,20 @@ export class Generator {
     private readonly emit: (e: WorkerEvent) => void,
   ) {
     this.metrics = new MetricsRecorder(cmd.startMs);
+    // every waiting device listens for the stop signal: thousands of listeners are expected
+    setMaxListeners(0, this.abort.signal);
+  }
+
+  /** --save-credentials: files written here, in this thread; a failure is counted, never thrown */
+  private credentialsSink(): Pick<DeviceSettings, 'onCredentials'> {
+    const dir = this.cmd.saveCredentialsDir;
+    if (dir === undefined) return {};
+    const writer = new CredentialsWriter(dir);
+    return {
+      onCredentials: (c) => {
+        if (!writer.write(c)) this.metrics.count('credentials_unsaved');
+      },
+    };
   }
 
   stop(reason: string): void {
@@ -83,13 +99,13 @@ export class Generator {
           ...(target.alpn === undefined ? {} : { alpn: target.alpn }),
           claimSecureContext,
         },
-        settings: { flow: s.flow, retry: s.retry, templateName: s.fleet.templateName },
+        settings: { flow: s.flow, retry: s.retry, templateName: s.fleet.templateName, ...this.credentialsSink() },
         metrics: this.metrics,
         signal: this.abort.signal,
         onStart: (index, late) => {
           this.probe.noteStart(late);
           this.started.push(index);
-          this.inFlight++;
+          this.running.add(index);
         },
         onResult: (r) => this.record(r, false),
       });
@@ -104,7 +120,7 @@ export class Generator {
 
   private record(r: DeviceResult, outcomeRecorded: boolean): void {
     if (outcomeRecorded) this.metrics.outcome(r.outcome);
-    if (!outcomeRecorded && !(r.outcome.kind === 'dropped' && r.attempts === 0)) this.inFlight = Math.max(0, this.inFlight - 1);
+    this.running.delete(r.index);
     this.results.push(r);
   }
 
@@ -119,7 +135,7 @@ export class Generator {
       snapshot: this.metrics.drain(),
       started,
       results,
-      inFlight: this.inFlight,
+      inFlight: this.running.size,
       health: this.probe.take(),
     });
   }

@@ -17,6 +17,7 @@ export interface PoolOptions {
   workers: number;
   startMs: number;
   target: TargetInfo;
+  saveCredentialsDir?: string;
   /** continue with the other workers when one dies (default) or stop the run */
   onWorkerCrash: 'continue' | 'stop';
   onProgress: (e: ProgressEvent) => void;
@@ -61,6 +62,7 @@ export class WorkerPool {
         segment: { shard: o.shard, shards: o.shards, worker: w, workers: o.workers },
         startMs: o.startMs,
         target: o.target,
+        ...(o.saveCredentialsDir === undefined ? {} : { saveCredentialsDir: o.saveCredentialsDir }),
       };
       worker.postMessage(cmd);
     }

@@ -32,6 +32,8 @@ export interface StartCommand {
   segment: Segment;
   startMs: number;
   target: TargetInfo;
+  /** --save-credentials: the generator writes issued certificates and keys here (0600) */
+  saveCredentialsDir?: string;
 }
 
 export interface StopCommand {

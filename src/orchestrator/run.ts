@@ -13,7 +13,9 @@ import { EventsWriter, type ResultRecord, type RunEvent } from '../report/events
 import { RunState } from '../report/run-state.js';
 import type { ProgressView } from '../report/console.js';
 import { redactScenario, type LoadedScenario } from '../scenario/load.js';
-import { RunError } from '../util/errors.js';
+import { InputError, RunError } from '../util/errors.js';
+import { checkCapacity } from './preflight.js';
+import { prepareCredentialsDir } from './credentials.js';
 import type { DeviceResult } from '../device/types.js';
 import { WorkerPool } from './pool.js';
 import type { TargetInfo } from './protocol.js';
@@ -42,6 +44,8 @@ export interface RunOptions {
   warmupMs?: number;
   /** test seam: called once the worker pool has started */
   onPoolStarted?: (pool: WorkerPool) => void;
+  /** opt-in: write each issued certificate and key to this folder (mode 0600) */
+  saveCredentialsDir?: string;
 }
 
 export interface RunOutcome {
@@ -82,6 +86,19 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const wanted = o.workers ?? scenario.generator.workers ?? defaultWorkers(scenario.target.type === 'emulator');
   const workers = Math.max(1, Math.min(wanted, Math.max(1, devicesInShard)));
 
+  const capacity = checkCapacity({
+    concurrentDevices: Math.min(devicesInShard, scenario.load.model === 'closed' ? scenario.load.concurrency : scenario.load.maxInFlight),
+    embeddedEmulator: scenario.target.type === 'emulator',
+    totalConnections: devicesInShard * (scenario.flow.verify.enabled ? 2 : 1),
+  });
+  if (capacity.problems.length > 0) {
+    throw new InputError(`${o.loaded.file}: this run does not fit this machine`, {
+      file: o.loaded.file,
+      issues: capacity.problems.map((message) => ({ path: 'load', message })),
+    });
+  }
+
+  const credentialsDir = o.saveCredentialsDir === undefined ? undefined : prepareCredentialsDir(o.saveCredentialsDir);
   const target = await o.startTarget();
   const events = new EventsWriter(path.join(runDir, 'events.jsonl'));
   const state = new RunState();
@@ -104,6 +121,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     workers,
     target: target.label,
     plan: describeLoad(scenario.load, scenario.fleet.devices),
+    warnings: capacity.warnings,
   });
 
   let peakRss = process.memoryUsage().rss;
@@ -118,6 +136,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     workers,
     startMs,
     target: target.info,
+    ...(credentialsDir === undefined ? {} : { saveCredentialsDir: credentialsDir }),
     onWorkerCrash: o.onWorkerCrash ?? scenario.generator.onWorkerCrash,
     onProgress: (e) => {
       inFlight.set(e.worker, e.inFlight);

@@ -94,7 +94,7 @@ export function buildReport(state: RunState): RunReport {
   }
   const endMs = state.end?.t ?? state.lastT;
   const g = state.generator();
-  const warnings: string[] = [];
+  const warnings: string[] = [...(meta.warnings ?? [])];
   const judged = judgeGenerator(g);
   if (judged.message !== undefined) warnings.push(judged.message);
   for (const c of state.crashes) warnings.push(`worker ${c.worker} crashed: ${c.message.split('\n')[0]}`);

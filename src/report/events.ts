@@ -42,6 +42,8 @@ export type RunEvent =
       workers: number;
       target: string;
       plan: string;
+      /** things said before the run started (capacity checks) */
+      warnings?: string[];
     }
   | { type: 'progress'; t: number; worker: number; snapshot: MetricsSnapshot; results: ResultRecord[]; inFlight: number; health: HealthRecord }
   | { type: 'crash'; t: number; worker: number; message: string; snapshot: MetricsSnapshot; results: ResultRecord[] }
