@@ -8,14 +8,28 @@ import { loadScenario, type LoadedScenario } from './scenario/load.js';
 import { parseTemplateBody, type TemplateBody } from './emulator/templates/index.js';
 import type { LoadedTemplate } from './emulator/provisioning.js';
 import { startEmulatorThread } from './emulator/thread.js';
+import { resolveTemplateHook } from './emulator/hook-config.js';
 import { runScenario, type RunOptions, type RunOutcome, type StartedTarget } from './orchestrator/run.js';
 import { InputError, RunError, type ValidationIssue } from './util/errors.js';
+import { describeAwsTarget, loadAwsTargetInfo } from './aws/target.js';
+import { checkAwsConfirmation } from './aws/safety.js';
 
 export { loadScenario, type LoadedScenario } from './scenario/load.js';
 export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/emulator.js';
 export { runScenario, newRunId, defaultWorkers } from './orchestrator/run.js';
 export { describeLoad } from './load/profiles.js';
 export { buildReport, type RunReport } from './report/build.js';
+export { writeReports, parseReportFormats, REPORT_FORMATS, type ReportFormat } from './report/write.js';
+export { renderHtmlReport } from './report/html.js';
+export { renderJunit } from './report/junit.js';
+export { compareReports, formatComparison, loadReportFile, type Comparison } from './report/compare.js';
+export { mergeShardRuns, type MergeResult } from './report/merge.js';
+export { evaluateThresholds, parseThreshold, type ThresholdResult, type ThresholdSource } from './metrics/thresholds.js';
+export { checkAwsConfirmation, describeAwsCreation, AWS_CONFIRM_THRESHOLD } from './aws/safety.js';
+export { dryRunScenario, type DryRunResult } from './orchestrator/dry-run.js';
+export { regionOfEndpoint, loadAwsTargetInfo } from './aws/target.js';
+export { buildInitFiles, checkInitOptions, setupCommands, writeInitFiles, SCENARIO_FILE, SETUP_SCRIPT, type InitOptions } from './aws/init-files.js';
+export * from './cleanup/index.js';
 
 /** Read and check every template the scenario's emulator section names; all problems at once. */
 export function loadTemplates(loaded: LoadedScenario): LoadedTemplate[] {
@@ -24,9 +38,9 @@ export function loadTemplates(loaded: LoadedScenario): LoadedTemplate[] {
   loaded.scenario.emulator.templates.forEach((t, i) => {
     const file = path.resolve(loaded.baseDir, t.file);
     let body: TemplateBody;
+    let doc: unknown;
     try {
       const text = readFileSync(file, 'utf8');
-      let doc: unknown;
       try {
         doc = JSON.parse(text);
       } catch (err) {
@@ -43,7 +57,12 @@ export function loadTemplates(loaded: LoadedScenario): LoadedTemplate[] {
       } else issues.push({ path: `emulator.templates[${i}].file`, message: e.code === 'ENOENT' ? `file not found: ${file}` : e.message });
       return;
     }
-    out.push({ name: t.name, body, enabled: t.enabled });
+    const hook = resolveTemplateHook({ scenarioHook: t.hook, baseDir: loaded.baseDir, templateFile: file, templateDoc: doc });
+    if ('message' in hook) {
+      issues.push({ path: `emulator.templates[${i}].${hook.field}`, message: hook.message });
+      return;
+    }
+    out.push({ name: t.name, body, enabled: t.enabled, ...(hook.file === undefined ? {} : { hook: hook.file }) });
   });
   if (issues.length > 0) {
     throw new InputError(`${loaded.file}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the provisioning templates`, {
@@ -54,12 +73,16 @@ export function loadTemplates(loaded: LoadedScenario): LoadedTemplate[] {
   return out;
 }
 
-/** Start the scenario's target: the embedded emulator in its own thread, or (later) an AWS endpoint. */
+/** Start the scenario's target: the embedded emulator in its own thread, or an AWS IoT data endpoint. */
 export function targetStarter(loaded: LoadedScenario): () => Promise<StartedTarget> {
   const s = loaded.scenario;
-  if (s.target.type !== 'emulator') {
-    return () => Promise.reject(new RunError('TARGET_UNSUPPORTED', 'target.type aws is not supported yet'));
+  if (s.target.type === 'aws') {
+    // read and check the claim files now, so a bad path fails before anything starts (exit 2)
+    const info = loadAwsTargetInfo(loaded);
+    const label = describeAwsTarget(s.target);
+    return () => Promise.resolve({ info, label, close: () => Promise.resolve() });
   }
+  const cp = s.emulator.controlPlane;
   const templates = loadTemplates(loaded);
   const host = s.target.host;
   const port = s.target.port;
@@ -74,8 +97,17 @@ export function targetStarter(loaded: LoadedScenario): () => Promise<StartedTarg
         keyPoolSize: s.emulator.keyPoolSize,
         tokenTtlMs: s.emulator.tokenTtl,
         dropReplies: s.emulator.dropReplies,
+        ...(s.emulator.quotas === undefined ? {} : { quotas: s.emulator.quotas }),
+        ...(s.emulator.latency === undefined ? {} : { latency: s.emulator.latency }),
+        ...(s.emulator.faults === undefined ? {} : { faults: s.emulator.faults }),
+        ...(s.emulator.hookTimeout === undefined ? {} : { hookTimeoutMs: s.emulator.hookTimeout }),
+        ...(s.emulator.claimPolicy === undefined ? {} : { claimPolicy: s.emulator.claimPolicy }),
+        ...(cp === undefined ? {} : { controlPlane: { port: cp.port, ...(cp.rateLimit === undefined ? {} : { rateLimit: { rate: cp.rateLimit } }) } }),
       });
     } catch (err) {
+      if ((err as { exitCategory?: string }).exitCategory === 'badInput') {
+        throw new InputError(`${loaded.file}: the emulator could not start: ${(err as Error).message}`, { file: loaded.file, cause: err });
+      }
       throw new RunError('EMULATOR_START_FAILED', `the embedded emulator could not start: ${(err as Error).message}`, {
         hint: port !== 0 ? `is port ${port} already in use? use port: 0 for any free port` : undefined,
         cause: err,
@@ -83,7 +115,7 @@ export function targetStarter(loaded: LoadedScenario): () => Promise<StartedTarg
     }
     return {
       info: { host: emu.host, port: emu.port, servername: 'localhost', caPem: emu.caPem, claimCertPem: emu.claimCertPem, claimKeyPem: emu.claimKeyPem },
-      label: `emulator ${emu.host}:${emu.port}`,
+      label: `emulator ${emu.host}:${emu.port}${emu.controlPlaneUrl === undefined ? '' : `, control plane ${emu.controlPlaneUrl}`}`,
       stats: () => emu.stats(),
       close: () => emu.close(),
     };
@@ -91,7 +123,8 @@ export function targetStarter(loaded: LoadedScenario): () => Promise<StartedTarg
 }
 
 /** Load, validate and run a scenario file end to end. */
-export async function runScenarioFile(file: string, opts: Omit<RunOptions, 'loaded' | 'startTarget'> = {}): Promise<RunOutcome> {
+export async function runScenarioFile(file: string, opts: Omit<RunOptions, 'loaded' | 'startTarget'> & { confirm?: boolean } = {}): Promise<RunOutcome> {
   const loaded = await loadScenario(file);
+  checkAwsConfirmation(loaded.scenario, { confirm: opts.confirm === true });
   return runScenario({ ...opts, loaded, startTarget: targetStarter(loaded) });
 }

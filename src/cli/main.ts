@@ -8,6 +8,11 @@ import { ExitCode } from './exit-codes.js';
 import { commandRun } from './commands/run.js';
 import { commandValidate } from './commands/validate.js';
 import { commandReport } from './commands/report.js';
+import { commandReportCompare } from './commands/report-compare.js';
+import { commandReportMerge } from './commands/report-merge.js';
+import { commandCleanup } from './commands/cleanup.js';
+import { commandInitAws } from './commands/init.js';
+import { commandEmulator } from './commands/emulator.js';
 import { reportError } from './output.js';
 import { InputError } from '../util/errors.js';
 
@@ -28,9 +33,21 @@ async function main(argv: string[]): Promise<number> {
           .option('run-id', { type: 'string', describe: 'run folder name (default: timestamp + random); shards of one run share it' })
           .option('plan', { type: 'boolean', default: false, describe: 'print the load plan and exit without running' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no live progress; summary only' })
-          .option('color', { type: 'boolean', describe: 'force colour on or off (default: on for a terminal)' }),
+          .option('color', { type: 'boolean', describe: 'force colour on or off (default: on for a terminal)' })
+          .option('confirm', { type: 'boolean', default: false, describe: 'allow a run of more than 100 devices against AWS (it creates real things and certificates)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'run ONE device through the flow and print every step: checks credentials, endpoint and template' })
+          .option('save-credentials', { type: 'string', describe: 'write each issued certificate and private key to DIR as <thingName>.cert.pem / .private.key (mode 0600)' })
+          .option('report', { type: 'string', describe: 'report files to write: html,json,junit (default: all three)' })
+          .option('baseline', { type: 'string', describe: 'a previous run folder or report.json: compare with it (HTML, report.json; exit 1 on a regression)' })
+          .option('tolerance', { type: 'string', default: '10%', describe: 'regression tolerance for --baseline' }),
       async (args) => {
         code = await commandRun({
+          confirm: args.confirm,
+          dryRun: args['dry-run'],
+          saveCredentials: args['save-credentials'],
+          report: args.report,
+          baseline: args.baseline,
+          tolerance: args.tolerance,
           scenario: args.scenario,
           workers: args.workers,
           out: args.out,
@@ -50,12 +67,112 @@ async function main(argv: string[]): Promise<number> {
         code = await commandValidate(args.scenario);
       },
     )
+    .command('report', 'rebuild, merge or compare reports (fleetsim report --help)', (y) =>
+      y
+        .command(
+          'compare <baseline> <current>',
+          'compare two runs (run folders or report.json): per-step p50/p90/p99 and per-API accepted rate; exit 1 on a regression',
+          (y2) =>
+            y2
+              .positional('baseline', { type: 'string', demandOption: true, describe: 'the earlier run (folder or report.json)' })
+              .positional('current', { type: 'string', demandOption: true, describe: 'the run to check (folder or report.json)' })
+              .option('tolerance', { type: 'string', default: '10%', describe: 'a change beyond this is a regression' })
+              .option('json', { type: 'boolean', default: false, describe: 'print the comparison as JSON' }),
+          async (args) => {
+            code = await commandReportCompare({ baseline: args.baseline, current: args.current, tolerance: args.tolerance, json: args.json });
+          },
+        )
+        .command(
+          'merge <dirs..>',
+          'merge the shard folders of one run (or the run folder holding shard-i-of-n folders) and write every report',
+          (y2) =>
+            y2
+              .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard folders, e.g. reports/<run-id>/shard-*' })
+              .option('out', { type: 'string', describe: 'folder for the merged reports (default: the shards\' parent folder)' })
+              .option('report', { type: 'string', describe: 'report files to write: html,json,junit (default: all three)' })
+              .option('baseline', { type: 'string', describe: 'a previous run folder or report.json: compare the merged run with it (exit 1 on a regression)' })
+              .option('tolerance', { type: 'string', default: '10%', describe: 'regression tolerance for --baseline' })
+              .option('quiet', { alias: 'q', type: 'boolean', default: false }),
+          async (args) => {
+            code = await commandReportMerge({ dirs: args.dirs, out: args.out, report: args.report, quiet: args.quiet, baseline: args.baseline, tolerance: args.tolerance });
+          },
+        )
+        .command(
+          '$0 <run-dir>',
+          'rebuild every report of a run folder from its events.jsonl (e.g. after a crash)',
+          (y2) =>
+            y2
+              .positional('run-dir', { type: 'string', demandOption: true })
+              .option('report', { type: 'string', describe: 'report files to write: html,json,junit (default: all three)' })
+              .option('quiet', { alias: 'q', type: 'boolean', default: false }),
+          async (args) => {
+            code = await commandReport(args['run-dir'], { quiet: args.quiet, report: args.report });
+          },
+        ),
+    )
     .command(
-      'report <run-dir>',
-      'rebuild report.json from a run folder (events.jsonl), e.g. after a crash',
-      (y) => y.positional('run-dir', { type: 'string', demandOption: true }).option('quiet', { alias: 'q', type: 'boolean', default: false }),
+      'cleanup <run-dir>',
+      'delete the things and certificates one run created (AWS, or an emulator control plane); resumable',
+      (y) =>
+        y
+          .positional('run-dir', { type: 'string', demandOption: true, describe: 'the run folder, e.g. reports/<run-id>' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'list what would be deleted; no AWS call' })
+          .option('region', { type: 'string', describe: 'AWS region (default: the scenario target, then the AWS SDK chain)' })
+          .option('endpoint', { type: 'string', describe: 'control-plane URL, e.g. http://127.0.0.1:9443 for a standalone emulator' })
+          .option('rate', { type: 'number', describe: 'calls per second per API (default 10, under AWS control-plane quotas)' })
+          .option('concurrency', { type: 'number', describe: 'resources worked on at once (default 4)' })
+          .option('color', { type: 'boolean', describe: 'force colour on or off' }),
       async (args) => {
-        code = await commandReport(args['run-dir'], { quiet: args.quiet });
+        code = await commandCleanup({
+          runDir: args['run-dir'],
+          dryRun: args['dry-run'],
+          region: args.region,
+          endpoint: args.endpoint,
+          rate: args.rate,
+          concurrency: args.concurrency,
+          color: args.color,
+        });
+      },
+    )
+    .command(
+      'init <kind>',
+      'write a starter scenario, template and policies for AWS, and print the AWS CLI setup commands',
+      (y) =>
+        y
+          .positional('kind', { type: 'string', choices: ['aws'], demandOption: true, describe: 'what to set up: aws' })
+          .option('dir', { type: 'string', default: 'fleetsim-aws', describe: 'folder to write into' })
+          .option('region', { type: 'string', describe: 'AWS region for the policies (default: *)' })
+          .option('template-name', { type: 'string', default: 'fleetsim-template', describe: 'provisioning template name' })
+          .option('account-id', { type: 'string', describe: '12-digit AWS account ID for the policies (default: *)' })
+          .option('force', { type: 'boolean', default: false, describe: 'overwrite existing files' }),
+      (args) => {
+        code = commandInitAws({ dir: args.dir, region: args.region, templateName: args['template-name'], accountId: args['account-id'], force: args.force });
+      },
+    )
+    .command(
+      'emulator',
+      'run the emulator on its own, for firmware or AWS SDK samples (Ctrl-C saves its state)',
+      (y) =>
+        y
+          .option('port', { type: 'number', default: 8883, describe: 'MQTT over mutual TLS port (0: any free port)' })
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
+          .option('dir', { type: 'string', default: '.fleetsim-emulator', describe: 'folder for the root CA, claim certificate and key, claim policy and state' })
+          .option('template', { type: 'string', array: true, default: [], describe: 'provisioning template: name=file (repeatable; default: the fleet-prov-test-template example)' })
+          .option('hook', { type: 'string', array: true, default: [], describe: 'pre-provisioning hook: template=module exporting handler(event) (repeatable)' })
+          .option('key-algorithm', { type: 'string', choices: ['ec-p256', 'rsa-2048'] as const, default: 'ec-p256' as const, describe: 'keys made by CreateKeysAndCertificate' })
+          .option('state', { type: 'string', describe: 'registry state file (default: <dir>/state.json)' })
+          .option('control-plane-port', { type: 'number', describe: 'also serve the AWS IoT control-plane API (ListThings, ...) on this port (0: any free port)' }),
+      async (args) => {
+        code = await commandEmulator({
+          port: args.port,
+          host: args.host,
+          dir: args.dir,
+          template: args.template,
+          hook: args.hook,
+          keyAlgorithm: args['key-algorithm'],
+          state: args.state,
+          controlPlanePort: args['control-plane-port'],
+        });
       },
     )
     .demandCommand(1, 'name a command: run, validate or report')

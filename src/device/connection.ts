@@ -161,9 +161,19 @@ export class DeviceConnection {
     }
   }
 
+  /** Graceful DISCONNECT; forced after 2 s so a silent server cannot hold a device forever. */
   async close(): Promise<void> {
     this.closed = true;
-    await new Promise<void>((resolve) => this.client.end(false, {}, () => resolve()));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.client.end(true);
+        resolve();
+      }, 2000);
+      this.client.end(false, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   destroy(): void {

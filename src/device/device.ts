@@ -24,7 +24,7 @@ import type { StepName } from '../metrics/names.js';
 import { backoffDelay } from './backoff.js';
 import { DeviceConnection, StepFailure } from './connection.js';
 import { createDeviceCsr } from './identity.js';
-import type { DeviceSettings, DeviceSpec, DeviceTarget, DeviceResult } from './types.js';
+import type { DeviceSettings, DeviceSpec, DeviceTarget, DeviceResult, IssuedCredentials } from './types.js';
 
 const now = (): number => performance.now();
 
@@ -50,7 +50,11 @@ class Interrupted extends Error {}
 
 export class VirtualDevice {
   private attempts = 0;
+  /** requests (and connects) per API, for attempts-per-API in the analysis */
+  private readonly apiAttempts: Record<string, number> = {};
   private certificateId: string | undefined;
+  /** the issued certificate and key, kept in memory for flow.reconnect only */
+  private issued: { certificatePem: string; privateKeyPem: string } | undefined;
   private thingName: string | undefined;
 
   constructor(
@@ -79,7 +83,7 @@ export class VirtualDevice {
         break;
       } catch (err) {
         if (err instanceof Interrupted) {
-          outcome = { kind: 'dropped', reason: 'interrupted' };
+          outcome = { kind: 'dropped', reason: this.stopReason() };
           break;
         }
         const { step, failure } = err as { step?: StepName; failure?: StepFailure };
@@ -91,21 +95,82 @@ export class VirtualDevice {
           this.metrics.count('retries', { reason: retryClass(failure), step: 'flow' });
           delay = backoffDelay(retry, attempt, delay);
           if (!(await this.pause(delay))) {
-            outcome = { kind: 'dropped', reason: 'interrupted' };
+            outcome = { kind: 'dropped', reason: this.stopReason() };
             break;
           }
           continue;
         }
+        if (flowAttempts > 1 && retry.retryOn.includes(retryClass(failure) as never)) this.metrics.count('exhausted', { reason: retryClass(failure), step });
         outcome = { kind: 'failed', reason: failureReason(step, failure) };
         break;
       }
     }
+    if (outcome.kind === 'provisioned' && this.settings.flow.reconnect !== undefined) outcome = await this.reconnectAfterOutage(this.settings.flow.reconnect.at);
     this.metrics.outcome(outcome);
     this.metrics.total(`attempts:${this.attempts}`);
+    for (const [api, n] of Object.entries(this.apiAttempts)) this.metrics.total(`api_attempts{api=${api},n=${n}}`);
     const result: DeviceResult = { index: this.spec.index, clientId: this.spec.clientId, outcome, attempts: this.attempts };
     if (this.thingName !== undefined) result.thingName = this.thingName;
     if (this.certificateId !== undefined) result.certificateId = this.certificateId;
     return result;
+  }
+
+  /**
+   * flow.reconnect (power-cut replay): wait until `atMs` after the run start, then reconnect with
+   * the issued certificate under the per-step retry policy; a device that cannot get back is failed.
+   */
+  private async reconnectAfterOutage(atMs: number): Promise<Outcome> {
+    const issued = this.issued;
+    if (issued === undefined) return { kind: 'failed', reason: 'reconnect: no issued certificate' };
+    const wait = (this.settings.runStartMs ?? Date.now()) + atMs - Date.now();
+    if (wait > 0 && !(await this.pause(wait))) return { kind: 'dropped', reason: this.stopReason() };
+    const ctx = createSecureContext({ cert: issued.certificatePem, key: issued.privateKeyPem, ...(this.target.ca === undefined ? {} : { ca: this.target.ca }) });
+    this.issued = undefined;
+    try {
+      const conn = await this.step('reconnect', () => this.connect('Reconnect', this.thingName ?? this.spec.clientId, ctx));
+      await conn.close();
+      return { kind: 'provisioned' };
+    } catch (err) {
+      if (err instanceof Interrupted) return { kind: 'dropped', reason: this.stopReason() };
+      const { step, failure } = err as { step: StepName; failure: StepFailure };
+      return { kind: 'failed', reason: failureReason(step, failure) };
+    }
+  }
+
+  /** Why the run stopped this device: the abort reason (interrupted, knee_found, ...). */
+  private stopReason(): string {
+    const r: unknown = this.signal?.reason;
+    return typeof r === 'string' ? r : 'interrupted';
+  }
+
+  /** Count one request (or connect) to `api`: per second, and per device for attempts-per-API. */
+  private offer(api: string): void {
+    this.metrics.count('offered', { api });
+    this.apiAttempts[api] = (this.apiAttempts[api] ?? 0) + 1;
+  }
+
+  /** A stop signal ends the wait at once (the flow's finally block closes the connection). */
+  private abortable<T>(p: Promise<T>): Promise<T> {
+    const signal = this.signal;
+    if (signal === undefined) return p;
+    if (signal.aborted) {
+      p.catch(() => undefined);
+      return Promise.reject(new Interrupted());
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new Interrupted());
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (v) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
   }
 
   /** false if interrupted while waiting */
@@ -129,11 +194,14 @@ export class VirtualDevice {
       this.attempts += 1;
       const t0 = now();
       try {
-        const v = await fn();
+        const v = await this.abortable(fn());
         this.metrics.recordMicros(step, (now() - t0) * 1000);
+        this.settings.onStep?.({ step, attempt, ms: now() - t0, ok: true });
         return v;
       } catch (err) {
+        if (err instanceof Interrupted) throw err;
         const failure = err instanceof StepFailure ? err : new StepFailure('protocol', (err as Error).message);
+        this.settings.onStep?.({ step, attempt, ms: now() - t0, ok: false, detail: failure.message });
         const cls = retryClass(failure);
         if (attempt < max && retry.retryOn.includes(cls as never)) {
           this.metrics.count('retries', { reason: cls, step });
@@ -141,6 +209,7 @@ export class VirtualDevice {
           if (!(await this.pause(delay))) throw new Interrupted();
           continue;
         }
+        if (max > 1 && retry.retryOn.includes(cls as never)) this.metrics.count('exhausted', { reason: cls, step });
         throw { step, failure };
       }
     }
@@ -149,7 +218,7 @@ export class VirtualDevice {
   private async connect(api: string, clientId: string, secureContext: SecureContext): Promise<DeviceConnection> {
     const t = this.target;
     const { flow } = this.settings;
-    this.metrics.count('offered', { api });
+    this.offer(api);
     try {
       const c = await DeviceConnection.open({
         host: t.host,
@@ -176,7 +245,7 @@ export class VirtualDevice {
   private async call(conn: DeviceConnection, api: ProvisioningApi, body: unknown): Promise<unknown> {
     const { flow, templateName } = this.settings;
     const topic = requestTopic(api, flow.format, templateName);
-    this.metrics.count('offered', { api });
+    this.offer(api);
     let reply;
     try {
       reply = await conn.request(topic, encodePayload(flow.format, body), flow.replyTimeout);
@@ -247,6 +316,12 @@ export class VirtualDevice {
       const reg = await this.step('register_thing', async () => this.call(await ensure([certTopics, regTopics]), 'RegisterThing', body));
       if (!isRegisterThingResponse(reg)) throw { step: 'register_thing', failure: new StepFailure('protocol', 'accepted reply is malformed') };
       this.thingName = reg.thingName;
+      if (flow.reconnect !== undefined) this.issued = { certificatePem, privateKeyPem };
+      if (this.settings.onCredentials !== undefined && this.certificateId !== undefined) {
+        const issued: IssuedCredentials = { certificateId: this.certificateId, certificatePem, privateKeyPem };
+        if (reg.thingName !== undefined) issued.thingName = reg.thingName;
+        this.settings.onCredentials(issued);
+      }
       await conn?.close();
       conn = undefined;
 
@@ -261,7 +336,7 @@ export class VirtualDevice {
       try {
         const topic = flow.verify.topic.replaceAll('{thingName}', verifyClientId).replaceAll('{clientId}', spec.clientId);
         await this.step('verify_publish', async () => {
-          this.metrics.count('offered', { api: 'VerifyPublish' });
+          this.offer('VerifyPublish');
           try {
             await vconn.publishAcked(topic, Buffer.from(JSON.stringify({ serial: spec.serial, ts: Date.now() })), flow.replyTimeout);
           } catch (err) {

@@ -1,5 +1,6 @@
 import type { SecureContext } from 'node:tls';
 import type { Outcome } from '../metrics/recorder.js';
+import type { StepName } from '../metrics/names.js';
 import type { FlowConfig, RetryConfig } from '../scenario/schema.js';
 
 /** Where devices connect. */
@@ -19,6 +20,30 @@ export interface DeviceSettings {
   flow: FlowConfig;
   retry: RetryConfig;
   templateName: string;
+  /** wall-clock ms of the run's t=0 (flow.reconnect.at is counted from it) */
+  runStartMs?: number;
+  /** opt-in sink for the issued certificate and key (--save-credentials); never metrics or events */
+  onCredentials?: (c: IssuedCredentials) => void;
+  /** every timed step attempt, as it ends (--dry-run's step-by-step printout) */
+  onStep?: (o: StepObservation) => void;
+}
+
+/** What RegisterThing made of one device: its certificate and the private key that goes with it. */
+export interface IssuedCredentials {
+  thingName?: string;
+  certificateId: string;
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
+export interface StepObservation {
+  step: StepName;
+  /** 1-based attempt of this step */
+  attempt: number;
+  ms: number;
+  ok: boolean;
+  /** the failure, when not ok */
+  detail?: string;
 }
 
 export interface DeviceSpec {

@@ -1,12 +1,30 @@
 /**
  * The local AWS IoT fleet-provisioning endpoint: its own root CA, a server certificate for
- * localhost/127.0.0.1, a claim certificate, an mTLS MQTT broker, and the provisioning service.
+ * localhost/127.0.0.1, a claim certificate, an mTLS MQTT broker, and the provisioning service,
+ * with AWS IoT's quotas, policies, a pre-provisioning hook, injected latency and faults.
+ *
+ * Policy refusals (AWS documents no per-case behaviour, aws-fleet-provisioning.md §5; our choice):
+ * - iot:Connect denied → CONNACK not authorized (v3 code 5, v5 0x87);
+ * - iot:Subscribe denied → SUBACK failure for that filter (v3 0x80, v5 0x87), connection kept;
+ * - iot:Publish denied → the connection is closed (AWS lifecycle AUTH_ERROR; v5 gets DISCONNECT 0x87 first);
+ * - iot:Receive denied → the message is not delivered to that connection.
+ * Quota refusals: a throttled CONNECT gets CONNACK v5 0x9F / v3 3 (see src/protocol/quotas.ts); a
+ * PUBLISH over publishPerConnection is discarded without PUBACK; a provisioning request over its
+ * API quota gets a 429 rejected reply.
  */
-import { Broker, createTlsBrokerServer, type BrokerClient, type ConnectRequest, type AuthenticateResult } from './broker/index.js';
+import { Broker, createTlsBrokerServer, type AuthenticateResult, type BrokerClient, type ConnectRequest, type PublishDecision } from './broker/index.js';
+import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane/index.js';
 import { CertificateAuthority, generateKeyPairSyncFor, type KeyAlgorithm } from './pki/index.js';
 import { Registry } from './registry/index.js';
 import { parseProvisioningTopic } from '../protocol/index.js';
-import { ProvisioningService, type ConnectionIdentity, type LoadedTemplate } from './provisioning.js';
+import type { QuotaSettings } from '../protocol/quotas.js';
+import { Faults, type FaultSettings } from './faults.js';
+import { HookRunner, loadHookModule, type HookHandler } from './hook.js';
+import { Latency, type LatencySettings } from './latency.js';
+import { attachClaimPolicy } from './policy/claim-policy.js';
+import { PolicyAuthorizer, pickConnectionThing } from './policy/authorizer.js';
+import { FAULT_DISCONNECT_REASON, ProvisioningService, type ConnectionIdentity, type LoadedTemplate } from './provisioning.js';
+import { Quotas } from './quotas.js';
 import { ServerStats } from './stats.js';
 
 export interface EmulatorOptions {
@@ -16,10 +34,22 @@ export interface EmulatorOptions {
   keyAlgorithm?: KeyAlgorithm;
   keyPoolSize?: number;
   tokenTtlMs?: number;
+  /** alias of faults.dropReplies (faults.dropReplies wins when both are given) */
   dropReplies?: number;
+  /** per-quota overrides of AWS's defaults (src/protocol/quotas.ts) */
+  quotas?: QuotaSettings;
+  /** injected latency per provisioning API and for the hook */
+  latency?: LatencySettings;
+  faults?: FaultSettings;
+  /** how long the pre-provisioning hook may take (AWS: 5000 ms) */
+  hookTimeoutMs?: number;
+  /** replaces the default claim policy document (AWS's walkthrough claim policy) */
+  claimPolicy?: Record<string, unknown>;
   /** reuse a saved CA (standalone emulator); a new one is generated otherwise */
   ca?: { certPem: string; keyPem: string };
   registry?: Registry;
+  /** start the control-plane HTTP API over the registry */
+  controlPlane?: ControlPlaneOptions;
 }
 
 export interface ClaimCredentials {
@@ -36,18 +66,10 @@ export interface Emulator {
   claim: ClaimCredentials;
   registry: Registry;
   ca: CertificateAuthority;
+  /** the control-plane API's base URL, when started */
+  controlPlaneUrl?: string;
   stats(): Record<string, unknown>;
   close(): Promise<void>;
-}
-
-/** Only the fleet-provisioning topics are open to a claim certificate (AWS's claim policy, WOCERT). */
-function claimMayPublish(topic: string): boolean {
-  const t = parseProvisioningTopic(topic);
-  return t !== null && t.reply === undefined;
-}
-function claimMaySubscribe(filter: string): boolean {
-  const t = parseProvisioningTopic(filter);
-  return t !== null && t.reply !== undefined;
 }
 
 function certificateIdOf(req: ConnectRequest): string | undefined {
@@ -56,7 +78,20 @@ function certificateIdOf(req: ConnectRequest): string | undefined {
   return cert.fingerprint256.replaceAll(':', '').toLowerCase();
 }
 
+async function loadHooks(templates: LoadedTemplate[]): Promise<Map<string, HookHandler>> {
+  const hooks = new Map<string, HookHandler>();
+  for (const t of templates) if (t.hook !== undefined) hooks.set(t.name, await loadHookModule(t.hook));
+  return hooks;
+}
+
 export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
+  // settings first: a bad quota, latency, fault or hook fails before anything listens
+  const quotas = new Quotas(o.quotas);
+  const faults = new Faults({ ...o.faults, dropReplies: o.faults?.dropReplies ?? o.dropReplies });
+  const latency = new Latency(o.latency, faults.seed);
+  const hooks = await loadHooks(o.templates);
+  const hookRunner = new HookRunner({ latency, ...(o.hookTimeoutMs !== undefined ? { timeoutMs: o.hookTimeoutMs } : {}) });
+
   const ca =
     o.ca !== undefined
       ? CertificateAuthority.fromPem(o.ca.certPem, o.ca.keyPem)
@@ -67,10 +102,17 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
   const claimKeys = generateKeyPairSyncFor('ec-p256');
   const claimCert = ca.issue({ publicKey: claimKeys.publicKey, subject: { CN: 'fleetsim claim certificate', O: 'fleetsim' }, usage: 'client', validityDays: 3650 });
   const claimIds = new Set([claimCert.certificateId]);
-  if (registry.getCertificate(claimCert.certificateId) === undefined) {
+  const claimRecord =
+    registry.getCertificate(claimCert.certificateId) ??
     registry.addCertificate({ certificateId: claimCert.certificateId, certificatePem: claimCert.certificatePem, status: 'ACTIVE', issuedVia: 'claim' });
-  }
+  const claimPolicyName = attachClaimPolicy(registry, claimRecord.certificateArn, o.templates.map((t) => t.name), o.claimPolicy);
+  const authorizer = new PolicyAuthorizer(registry);
   const stats = new ServerStats();
+  const identityOf = (client: BrokerClient) => client.context as ConnectionIdentity;
+  const mayReceive = (client: BrokerClient, topic: string): boolean => {
+    const p = identityOf(client).policies;
+    return p !== undefined && authorizer.check(p, 'iot:Receive', topic) === 'allow';
+  };
   const service = new ProvisioningService({
     ca,
     registry,
@@ -79,38 +121,72 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     keyPoolSize: o.keyPoolSize ?? 64,
     tokenTtlMs: o.tokenTtlMs ?? 3_600_000,
     stats,
-    dropReplies: o.dropReplies ?? 0,
+    quotas,
+    latency,
+    faults,
+    hookRunner,
+    hooks,
+    mayReceive,
   });
+
+  const authenticate = (req: ConnectRequest): AuthenticateResult => {
+    stats.count('connect_attempts');
+    // what the client offered in its TLS ClientHello (AWS requires SNI, and ALPN x-amzn-mqtt-ca on 443)
+    stats.count(`tls_alpn{protocol=${req.transport.alpnProtocol || 'none'}}`);
+    stats.count(`tls_sni{name=${req.transport.servername || 'none'}}`);
+    const quota = quotas.takeConnect(req.clientId);
+    if (quota !== 'ok') {
+      stats.count(`connects_throttled{quota=${quota}}`);
+      return { ok: false, reason: 'connectionRateExceeded', message: `${quota} quota exceeded` };
+    }
+    const id = certificateIdOf(req);
+    const refuse = (reason: string, message: string): AuthenticateResult => {
+      stats.count(`connects_refused{reason=${reason}}`);
+      return { ok: false, reason: 'notAuthorized', message };
+    };
+    if (id === undefined) return refuse('certificate', 'no client certificate');
+    const rec = registry.getCertificate(id);
+    if (rec === undefined || rec.status !== 'ACTIVE') return refuse('certificate', rec === undefined ? 'unknown certificate' : `certificate is ${rec.status}`);
+    const ctx: ConnectionIdentity = { kind: claimIds.has(id) ? 'claim' : 'device', certificateId: id };
+    const thingName = ctx.kind === 'claim' ? undefined : pickConnectionThing(registry.listPrincipalThings(rec.certificateArn), req.clientId);
+    if (thingName !== undefined) ctx.thingName = thingName;
+    ctx.policies = authorizer.forCertificate(rec.certificateArn, req.clientId, thingName);
+    if (authorizer.check(ctx.policies, 'iot:Connect', req.clientId) !== 'allow') return refuse('policy', `iot:Connect is not allowed for client ${req.clientId}`);
+    return { ok: true, context: ctx };
+  };
 
   const broker = new Broker({
     hooks: {
-      authenticate(req): AuthenticateResult {
-        const id = certificateIdOf(req);
-        stats.count('connect_attempts');
-        if (id === undefined) return { ok: false, reason: 'notAuthorized', message: 'no client certificate' };
-        if (claimIds.has(id)) return { ok: true, context: { kind: 'claim', certificateId: id } satisfies ConnectionIdentity };
-        const rec = registry.getCertificate(id);
-        if (rec === undefined || rec.status !== 'ACTIVE') {
-          stats.count('connects_refused{reason=certificate}');
-          return { ok: false, reason: 'notAuthorized', message: rec === undefined ? 'unknown certificate' : `certificate is ${rec.status}` };
+      authenticate,
+      onConnected(client: BrokerClient) {
+        stats.count('connects_accepted');
+        if (faults.disconnectAtStep('connect')) {
+          stats.count('faults{kind=disconnect,api=connect}');
+          client.disconnect(FAULT_DISCONNECT_REASON);
         }
-        const thingName = registry.listPrincipalThings(rec.certificateArn)[0];
-        const ctx: ConnectionIdentity = { kind: 'device', certificateId: id };
-        if (thingName !== undefined) ctx.thingName = thingName;
-        return { ok: true, context: ctx };
       },
       authorizeSubscribe(client: BrokerClient, filter: string) {
-        const id = client.context as ConnectionIdentity;
-        if (id.kind === 'claim') return claimMaySubscribe(filter) ? 'allow' : 'deny';
-        return filter.startsWith('$') && parseProvisioningTopic(filter) === null ? 'deny' : 'allow';
+        const p = identityOf(client).policies;
+        if (p !== undefined && authorizer.check(p, 'iot:Subscribe', filter) === 'allow') return 'allow';
+        stats.count('subscribes_denied');
+        return 'deny';
       },
-      authorizePublish(client: BrokerClient, topic: string) {
-        const id = client.context as ConnectionIdentity;
-        if (id.kind === 'claim') return claimMayPublish(topic) ? 'allow' : 'disconnect';
+      authorizePublish(client: BrokerClient, topic: string): PublishDecision {
+        if (!quotas.takePublish(client)) {
+          stats.count('publishes_throttled');
+          return 'discard';
+        }
         // nobody may publish to a reply topic: replies come from the service only
         const t = parseProvisioningTopic(topic);
-        if (t !== null && t.reply !== undefined) return 'disconnect';
-        return 'allow';
+        const p = identityOf(client).policies;
+        if ((t === null || t.reply === undefined) && p !== undefined && authorizer.check(p, 'iot:Publish', topic) === 'allow') return 'allow';
+        stats.count('publishes_denied');
+        return 'disconnect';
+      },
+      authorizeReceive(client: BrokerClient, topic: string) {
+        if (mayReceive(client, topic)) return true;
+        stats.count('receives_denied');
+        return false;
       },
       onPublish(client: BrokerClient, topic: string, payload: Buffer) {
         const t = parseProvisioningTopic(topic);
@@ -127,7 +203,19 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     cert: serverCert.certificatePem,
     ca: [ca.certificatePem],
   });
+  let controlPlane: ControlPlane | undefined;
+  if (o.controlPlane !== undefined) {
+    try {
+      controlPlane = await startControlPlane(registry, { host: o.host ?? '127.0.0.1', ...o.controlPlane });
+    } catch (err) {
+      service.close();
+      await broker.close();
+      await server.close();
+      throw err;
+    }
+  }
   return {
+    ...(controlPlane === undefined ? {} : { controlPlaneUrl: controlPlane.url }),
     host: server.host,
     port: server.port,
     caPem: ca.certificatePem,
@@ -135,9 +223,21 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     claim: { certificatePem: claimCert.certificatePem, privateKeyPem: claimKeys.privateKeyPem, certificateId: claimCert.certificateId },
     registry,
     stats() {
-      return { ...stats.snapshot(), broker: broker.stats(), tlsHandshakeFailures: server.countHandshakeFailures(), registry: registry.counts(), openTokens: service.tokenCount() };
+      return {
+        ...stats.snapshot(),
+        broker: broker.stats(),
+        tlsHandshakeFailures: server.countHandshakeFailures(),
+        registry: registry.counts(),
+        openTokens: service.tokenCount(),
+        quotas: quotas.effective,
+        faults: faults.describe(),
+        hook: hookRunner.stats(),
+        claimPolicy: claimPolicyName,
+        ...(controlPlane === undefined ? {} : { controlPlaneUrl: controlPlane.url, controlPlane: controlPlane.stats() }),
+      };
     },
     async close() {
+      await controlPlane?.close();
       service.close();
       await broker.close();
       await server.close();

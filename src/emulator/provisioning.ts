@@ -1,7 +1,11 @@
 /**
  * The fleet-provisioning service behind the `$aws/...` topics: CreateKeysAndCertificate,
  * CreateCertificateFromCsr and RegisterThing. Replies go only to the requesting connection, and
- * only when it subscribed to the reply topic (AWS: results may be lost otherwise).
+ * only when it subscribed to the reply topic (AWS: results may be lost otherwise) and its policy
+ * lets it receive there.
+ *
+ * One request, as named steps: count it → quota (429 at once when throttled) → disconnect fault →
+ * injected latency (a timer) → 500 fault or the API → count the answer → drop fault → deliver.
  */
 import {
   decodePayload,
@@ -9,24 +13,35 @@ import {
   PayloadDecodeError,
   rejection,
   replyTopic,
-  type ErrorResponse,
   type ParsedProvisioningTopic,
   type ProvisioningApi,
 } from '../protocol/index.js';
 import type { BrokerClient } from './broker/index.js';
+import type { Faults } from './faults.js';
+import type { HookHandler, HookRunner } from './hook.js';
+import type { Latency } from './latency.js';
 import { CertificateAuthority, KeyPool, generateKeyPairSyncFor, parseCsr, type KeyAlgorithm, type KeyPairPem } from './pki/index.js';
+import type { ConnectionPolicies } from './policy/authorizer.js';
+import type { Quotas } from './quotas.js';
+import { ReasonCode } from './broker/index.js';
 import { Registry } from './registry/index.js';
-import { renderTemplate, type TemplateBody, TemplateRenderError } from './templates/index.js';
+import { registerThing, type Reply } from './register-thing.js';
 import { ServerStats } from './stats.js';
 import { TokenStore, type TokenRecord } from './tokens.js';
+import type { TemplateBody } from './templates/index.js';
 
 /** QoS of reply PUBLISHes: not documented by AWS (aws-fleet-provisioning.md §1, UNCONFIRMED). */
 export const REPLY_QOS: 0 | 1 = 1;
+
+/** MQTT 5 DISCONNECT reason code of an injected disconnect (AWS's is not documented). */
+export const FAULT_DISCONNECT_REASON = ReasonCode.unspecifiedError;
 
 export interface LoadedTemplate {
   name: string;
   body: TemplateBody;
   enabled: boolean;
+  /** absolute path of the pre-provisioning hook module (exports handler) */
+  hook?: string;
 }
 
 export interface ProvisioningOptions {
@@ -37,9 +52,14 @@ export interface ProvisioningOptions {
   keyPoolSize: number;
   tokenTtlMs: number;
   stats: ServerStats;
-  /** fraction (0-1) of replies silently dropped (fault injection) */
-  dropReplies?: number;
-  random?: () => number;
+  quotas: Quotas;
+  latency: Latency;
+  faults: Faults;
+  hookRunner: HookRunner;
+  /** template name → loaded hook handler */
+  hooks?: ReadonlyMap<string, HookHandler>;
+  /** iot:Receive for a reply topic; default: allowed */
+  mayReceive?: (client: BrokerClient, topic: string) => boolean;
 }
 
 /** What the authenticate hook stores on a connection. */
@@ -47,17 +67,23 @@ export interface ConnectionIdentity {
   kind: 'claim' | 'device';
   certificateId: string;
   thingName?: string;
+  /** the certificate's policies and this connection's policy variables */
+  policies?: ConnectionPolicies;
+}
+
+/** Parser messages quote the bad input: keep them printable ASCII and short, so a device can log them. */
+export function toReadableMessage(message: string, max = 300): string {
+  const clean = message.replace(/[^\x20-\x7e]+/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }
 
 export class ProvisioningService {
   private readonly tokens: TokenStore;
   private readonly pool: KeyPool | undefined;
   private readonly templates = new Map<string, LoadedTemplate>();
-  private readonly random: () => number;
 
   constructor(private readonly o: ProvisioningOptions) {
     for (const t of o.templates) this.templates.set(t.name, t);
-    this.random = o.random ?? Math.random;
     this.tokens = new TokenStore(o.tokenTtlMs, (r) => this.expire(r));
     if (o.keyAlgorithm === 'rsa-2048') {
       // ~7 RSA keys/s per core: keep a pool, and reuse keys round-robin when it runs dry (certs stay unique)
@@ -74,25 +100,26 @@ export class ProvisioningService {
   /** Handle one request PUBLISH; never throws. */
   async handle(client: BrokerClient, topic: ParsedProvisioningTopic, payload: Buffer): Promise<void> {
     const { api, format } = topic;
-    const stats = this.o.stats;
+    const { stats, faults } = this.o;
     stats.count(`received{api=${api}}`);
-    let reply: { kind: 'accepted'; body: unknown } | { kind: 'rejected'; body: ErrorResponse };
-    try {
-      const request = decodePayload(format, payload);
-      if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-        reply = { kind: 'rejected', body: rejection('invalidPayload', `${api} request must be a ${format.toUpperCase()} object`) };
-      } else {
-        reply = await this.dispatch(client, api, topic.templateName, request as Record<string, unknown>);
-      }
-    } catch (err) {
-      reply =
-        err instanceof PayloadDecodeError
-          ? { kind: 'rejected', body: rejection('invalidPayload', err.message) }
-          : { kind: 'rejected', body: rejection('internalError', `internal error: ${(err as Error).message}`) };
+    let reply: Reply;
+    if (!this.o.quotas.takeApi(api)) {
+      stats.count(`throttled{api=${api}}`);
+      reply = { kind: 'rejected', body: rejection('throttled', `Rate exceeded for ${api}.`) };
+    } else if (faults.disconnectAtStep(api)) {
+      stats.count(`faults{kind=disconnect,api=${api}}`);
+      client.disconnect(FAULT_DISCONNECT_REASON);
+      return;
+    } else {
+      await this.o.latency.wait(api);
+      if (faults.answer500()) {
+        stats.count(`faults{kind=error500,api=${api}}`);
+        reply = { kind: 'rejected', body: rejection('internalError', 'Internal error (injected fault).') };
+      } else reply = await this.answer(client, topic, payload);
     }
     if (reply.kind === 'accepted') stats.count(`accepted{api=${api}}`);
     else stats.count(`rejected{api=${api},code=${reply.body.errorCode},status=${reply.body.statusCode}}`);
-    if ((this.o.dropReplies ?? 0) > 0 && this.random() < (this.o.dropReplies ?? 0)) {
+    if (faults.dropReply()) {
       stats.count(`dropped{api=${api}}`);
       return;
     }
@@ -101,23 +128,48 @@ export class ProvisioningService {
       stats.count(`unsubscribed{api=${api}}`);
       return;
     }
+    if (this.o.mayReceive !== undefined && !this.o.mayReceive(client, out)) {
+      stats.count(`receive_denied{api=${api}}`);
+      return;
+    }
     client.deliver(out, encodePayload(format, reply.body), REPLY_QOS);
   }
 
-  private dispatch(
-    client: BrokerClient,
-    api: ProvisioningApi,
-    templateName: string | undefined,
-    req: Record<string, unknown>,
-  ): Promise<{ kind: 'accepted'; body: unknown } | { kind: 'rejected'; body: ErrorResponse }> {
+  tokenCount(): number {
+    return this.tokens.size;
+  }
+
+  /** Decode and dispatch; any failure becomes a rejected reply with a readable message. */
+  private async answer(client: BrokerClient, topic: ParsedProvisioningTopic, payload: Buffer): Promise<Reply> {
+    const { api, format } = topic;
+    try {
+      const request = decodePayload(format, payload);
+      if (typeof request !== 'object' || request === null || Array.isArray(request) || request instanceof Uint8Array) {
+        return { kind: 'rejected', body: rejection('invalidPayload', `${api} request must be a ${format.toUpperCase()} object`) };
+      }
+      return await this.dispatch(client, api, topic.templateName, request as Record<string, unknown>);
+    } catch (err) {
+      return err instanceof PayloadDecodeError
+        ? { kind: 'rejected', body: rejection('invalidPayload', toReadableMessage(err.message)) }
+        : { kind: 'rejected', body: rejection('internalError', `internal error: ${(err as Error)?.message ?? String(err)}`) };
+    }
+  }
+
+  private dispatch(client: BrokerClient, api: ProvisioningApi, templateName: string | undefined, req: Record<string, unknown>): Promise<Reply> {
     const id = client.context as ConnectionIdentity;
     switch (api) {
       case 'CreateKeysAndCertificate':
         return this.createKeysAndCertificate(id);
       case 'CreateCertificateFromCsr':
         return this.createCertificateFromCsr(id, req);
-      case 'RegisterThing':
-        return Promise.resolve(this.registerThing(client, id, templateName ?? '', req));
+      case 'RegisterThing': {
+        const name = templateName ?? '';
+        const template = this.templates.get(name);
+        return registerThing(
+          { registry: this.o.registry, tokens: this.tokens, hookRunner: this.o.hookRunner, hook: this.o.hooks?.get(name) },
+          { client, identity: id, templateName: name, template, request: req },
+        );
+      }
     }
   }
 
@@ -138,11 +190,11 @@ export class ProvisioningService {
     return { cert, token };
   }
 
-  private async createKeysAndCertificate(id: ConnectionIdentity) {
+  private async createKeysAndCertificate(id: ConnectionIdentity): Promise<Reply> {
     const keys = await this.takeKey();
     const { cert, token } = this.issue(keys.publicKey, id, 'CreateKeysAndCertificate');
     return {
-      kind: 'accepted' as const,
+      kind: 'accepted',
       body: {
         certificateId: cert.certificateId,
         certificatePem: cert.certificatePem,
@@ -152,53 +204,20 @@ export class ProvisioningService {
     };
   }
 
-  private async createCertificateFromCsr(id: ConnectionIdentity, req: Record<string, unknown>) {
+  private async createCertificateFromCsr(id: ConnectionIdentity, req: Record<string, unknown>): Promise<Reply> {
     const pem = req.certificateSigningRequest;
     if (typeof pem !== 'string' || pem.trim() === '') {
-      return { kind: 'rejected' as const, body: rejection('invalidCsr', 'certificateSigningRequest is required and must be a PEM string') };
+      return { kind: 'rejected', body: rejection('invalidCsr', 'certificateSigningRequest is required and must be a PEM string') };
     }
     let publicKey;
     try {
       const csr = await parseCsr(pem);
       publicKey = csr.publicKey;
     } catch (err) {
-      return { kind: 'rejected' as const, body: rejection('invalidCsr', (err as Error).message) };
+      return { kind: 'rejected', body: rejection('invalidCsr', (err as Error).message) };
     }
     const { cert, token } = this.issue(publicKey, id, 'CreateCertificateFromCsr');
-    return {
-      kind: 'accepted' as const,
-      body: { certificateId: cert.certificateId, certificatePem: cert.certificatePem, certificateOwnershipToken: token },
-    };
-  }
-
-  private registerThing(client: BrokerClient, id: ConnectionIdentity, templateName: string, req: Record<string, unknown>) {
-    const reject = (kind: Parameters<typeof rejection>[0], msg: string) => ({ kind: 'rejected' as const, body: rejection(kind, msg) });
-    const template = this.templates.get(templateName);
-    if (template === undefined) return reject('templateNotFound', `Template ${templateName} not found.`);
-    if (!template.enabled) return reject('templateNotFound', `Template ${templateName} is disabled.`);
-    const params = req.parameters ?? {};
-    if (typeof params !== 'object' || params === null || Array.isArray(params) || !Object.values(params).every((v) => typeof v === 'string')) {
-      return reject('invalidPayload', 'parameters must be a map of string to string');
-    }
-    const check = this.tokens.consume(req.certificateOwnershipToken, id.certificateId);
-    if (!check.ok) return reject('invalidToken', check.message);
-    const tokenRec: TokenRecord = check.record;
-    try {
-      const rendered = renderTemplate(template.body, { parameters: params as Record<string, string>, certificateId: tokenRec.certificateId });
-      const applied = this.o.registry.applyProvisioning(rendered, tokenRec.certificateId);
-      this.tokens.retire(tokenRec);
-      const body: { deviceConfiguration: Record<string, string>; thingName?: string } = { deviceConfiguration: rendered.deviceConfiguration };
-      if (applied.thingName !== undefined) body.thingName = applied.thingName;
-      void client;
-      return { kind: 'accepted' as const, body };
-    } catch (err) {
-      this.tokens.release(tokenRec);
-      if (err instanceof TemplateRenderError) return reject('invalidTemplate', err.message);
-      const code = (err as { code?: string }).code;
-      if (code === 'RESOURCE_CONFLICT') return reject('resourceConflict', (err as Error).message);
-      if (code === 'NOT_FOUND' || code === 'INVALID_REQUEST') return reject('invalidTemplate', (err as Error).message);
-      return reject('internalError', `internal error: ${(err as Error).message}`);
-    }
+    return { kind: 'accepted', body: { certificateId: cert.certificateId, certificatePem: cert.certificatePem, certificateOwnershipToken: token } };
   }
 
   /** A token expired: its certificate is deleted unless RegisterThing activated it. */
@@ -212,8 +231,5 @@ export class ProvisioningService {
       /* already attached or gone */
     }
   }
-
-  tokenCount(): number {
-    return this.tokens.size;
-  }
 }
+

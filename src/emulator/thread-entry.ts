@@ -17,6 +17,7 @@ startEmulator(workerData as EmulatorThreadOptions).then(
       claimCertPem: emu.claim.certificatePem,
       claimKeyPem: emu.claim.privateKeyPem,
       claimCertificateId: emu.claim.certificateId,
+      ...(emu.controlPlaneUrl === undefined ? {} : { controlPlaneUrl: emu.controlPlaneUrl }),
     });
     port.on('message', (cmd: EmulatorThreadCommand) => {
       if (cmd.type === 'stats') send({ type: 'stats', id: cmd.id, stats: emu.stats() });
@@ -29,7 +30,13 @@ startEmulator(workerData as EmulatorThreadOptions).then(
     });
   },
   (err: unknown) => {
-    send({ type: 'fatal', message: (err as Error)?.message ?? String(err) });
+    const e = err as { message?: string; code?: unknown; exitCategory?: unknown };
+    send({
+      type: 'fatal',
+      message: e?.message ?? String(err),
+      ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+      badInput: e?.exitCategory === 'badInput',
+    });
     port.close();
   },
 );

@@ -4,14 +4,15 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { EmulatorOptions } from './emulator.js';
+import { FleetsimError } from '../util/errors.js';
 
 export type EmulatorThreadOptions = Omit<EmulatorOptions, 'registry'>;
 
 export type EmulatorThreadEvent =
-  | { type: 'ready'; host: string; port: number; caPem: string; claimCertPem: string; claimKeyPem: string; claimCertificateId: string }
+  | { type: 'ready'; host: string; port: number; caPem: string; claimCertPem: string; claimKeyPem: string; claimCertificateId: string; controlPlaneUrl?: string }
   | { type: 'stats'; id: number; stats: Record<string, unknown> }
   | { type: 'closed' }
-  | { type: 'fatal'; message: string };
+  | { type: 'fatal'; message: string; code?: string; badInput?: boolean };
 
 export type EmulatorThreadCommand = { type: 'stats'; id: number } | { type: 'close' };
 
@@ -21,6 +22,7 @@ export interface EmulatorThread {
   caPem: string;
   claimCertPem: string;
   claimKeyPem: string;
+  controlPlaneUrl?: string;
   stats(): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
@@ -47,10 +49,19 @@ export function startEmulatorThread(opts: EmulatorThreadOptions): Promise<Emulat
             caPem: e.caPem,
             claimCertPem: e.claimCertPem,
             claimKeyPem: e.claimKeyPem,
+            ...(e.controlPlaneUrl === undefined ? {} : { controlPlaneUrl: e.controlPlaneUrl }),
             stats: () =>
-              new Promise((res) => {
+              new Promise((res, rej) => {
                 const id = nextId++;
-                pending.set(id, res);
+                // a stuck emulator thread must not hang the end of a run
+                const timer = setTimeout(() => {
+                  pending.delete(id);
+                  rej(new Error('the emulator thread did not answer a stats request within 3 s'));
+                }, 3000);
+                pending.set(id, (s) => {
+                  clearTimeout(timer);
+                  res(s);
+                });
                 worker.postMessage({ type: 'stats', id } satisfies EmulatorThreadCommand);
               }),
             close: () =>
@@ -69,7 +80,8 @@ export function startEmulatorThread(opts: EmulatorThreadOptions): Promise<Emulat
           pending.delete(e.id);
           break;
         case 'fatal':
-          if (!ready) reject(new Error(e.message));
+          // a bad hook module or setting stays bad input (exit 2) across the thread boundary
+          if (!ready) reject(new FleetsimError(e.code ?? 'EMULATOR_FATAL', e.message, { exitCategory: e.badInput === true ? 'badInput' : 'runFailed' }));
           break;
         case 'closed':
           break;

@@ -40,7 +40,8 @@ export class TokenStore {
 
   /** Validate and consume a token presented by `claimCertificateId`. */
   consume(token: unknown, claimCertificateId: string): TokenCheck {
-    if (typeof token !== 'string' || token === '') return { ok: false, message: 'Certificate ownership token cannot be empty.' };
+    if (token === undefined || token === null || token === '') return { ok: false, message: 'Certificate ownership token cannot be empty.' };
+    if (typeof token !== 'string') return { ok: false, message: 'Certificate ownership token must be a string.' };
     const r = this.tokens.get(token);
     if (r === undefined) return { ok: false, message: 'Certificate ownership token is invalid or has expired.' };
     if (r.used) return { ok: false, message: 'Certificate ownership token has already been used.' };

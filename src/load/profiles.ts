@@ -5,6 +5,7 @@
  */
 import type { LoadConfig } from '../scenario/schema.js';
 import { formatDuration } from '../util/duration.js';
+import { describeStep, scheduleStep } from './step.js';
 
 export interface Arrival {
   /** 0-based global device index */
@@ -63,6 +64,8 @@ export function scheduleArrivals(load: LoadConfig, devices: number): Arrival[] {
       const offsets = stageArrivalOffsets(load.stages, devices);
       return offsets.map((offsetMs, index) => ({ index, offsetMs }));
     }
+    case 'step':
+      return scheduleStep(load, devices).map((offsetMs, index) => ({ index, offsetMs }));
   }
 }
 
@@ -83,5 +86,7 @@ export function describeLoad(load: LoadConfig, devices: number): string {
       const tail = planned < devices ? `; the stages only schedule ${planned} of ${devices} devices, the rest are not started` : '';
       return `open model: ${parts.join(', then ')}; ${planned} arrivals, at most ${load.maxInFlight} in flight, arrivals more than ${formatDuration(load.startTolerance)} late are dropped${tail}`;
     }
+    case 'step':
+      return describeStep(load, devices);
   }
 }

@@ -8,6 +8,8 @@ export const STEP_NAMES = [
   'register_thing',
   'verify_connect',
   'verify_publish',
+  /** flow.reconnect: the reconnect with the issued certificate after the simulated power cut */
+  'reconnect',
   /** whole flow, from the device's intended start (open model) or actual start (closed model) */
   'provision',
   /** whole flow from the actual start: service time, kept beside `provision` */
@@ -27,6 +29,7 @@ export const COUNTER_NAMES = [
   'failed',
   'dropped',
   'retries', // labelled reason
+  'exhausted', // devices that gave up on a retryable failure, labelled reason,step
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

@@ -18,17 +18,33 @@ export class MetricsRecorder {
   private outcomes: OutcomeCounts = emptyOutcomes();
   private rejections = new Map<string, RejectionCount>();
 
-  /** @param startMs wall-clock start of the run (period 0 begins here) */
-  constructor(private readonly startMs: number) {}
+  /**
+   * @param startMs wall-clock start of the run (period 0 begins here)
+   * @param window also record `metric` per time window into `<metric>{window=k}` (k = whole
+   *   windows since startMs): the knee search's per-step p99
+   */
+  constructor(
+    private readonly startMs: number,
+    private readonly window?: { metric: string; ms: number },
+  ) {}
 
   /** Record a duration in microseconds into histogram `name`. */
   recordMicros(name: string, us: number): void {
+    this.histogramFor(name).recordMicros(us);
+    const w = this.window;
+    if (w !== undefined && name === w.metric) {
+      const k = Math.floor((Date.now() - this.startMs) / w.ms);
+      if (k >= 0) this.histogramFor(`${name}{window=${k}}`).recordMicros(us);
+    }
+  }
+
+  private histogramFor(name: string): LatencyHistogram {
     let h = this.hist.get(name);
     if (h === undefined) {
       h = new LatencyHistogram();
       this.hist.set(name, h);
     }
-    h.recordMicros(us);
+    return h;
   }
 
   /** Count an event in its one-second period. */
@@ -61,9 +77,17 @@ export class MetricsRecorder {
   /** The change since the previous drain; resets the recorder's delta state. */
   drain(): MetricsSnapshot {
     const histograms: Record<string, string> = {};
+    const w = this.window;
+    const current = w === undefined ? 0 : Math.floor((Date.now() - this.startMs) / w.ms);
     for (const [name, h] of this.hist) {
       if (h.count > 0) histograms[name] = h.encode();
       h.reset();
+      // a past window gets no more samples: free it
+      const k = /\{window=(\d+)\}$/.exec(name)?.[1];
+      if (k !== undefined && Number(k) < current) {
+        h.destroy();
+        this.hist.delete(name);
+      }
     }
     const snap: MetricsSnapshot = {
       histograms,

@@ -42,7 +42,9 @@ export class Generator {
     private readonly cmd: StartCommand,
     private readonly emit: (e: WorkerEvent) => void,
   ) {
-    this.metrics = new MetricsRecorder(cmd.startMs);
+    const load = cmd.scenario.load;
+    // the knee search judges each step by its own p99: keep that metric per step as well
+    this.metrics = new MetricsRecorder(cmd.startMs, load.model === 'step' ? { metric: load.p99Of, ms: load.stepDuration } : undefined);
     // every waiting device listens for the stop signal: thousands of listeners are expected
     setMaxListeners(0, this.abort.signal);
   }
@@ -70,7 +72,8 @@ export class Generator {
     // Indices the load model does not schedule at all (open stages too short) still get an outcome.
     const scheduled = new Set(arrivals.map((a) => a.index));
     const totalSlots = s.load.model === 'closed' ? s.load.concurrency : s.load.maxInFlight;
-    const slots = Math.max(1, shareCount(totalSlots, segment.shard * segment.workers + segment.worker, segment.shards * segment.workers));
+    // shard first, then worker: shards may run different worker counts and still add up to the total
+    const slots = Math.max(1, shareCount(shareCount(totalSlots, segment.shard, segment.shards), segment.worker, segment.workers));
     const claimSecureContext = createSecureContext({
       cert: target.claimCertPem,
       key: target.claimKeyPem,
@@ -99,7 +102,7 @@ export class Generator {
           ...(target.alpn === undefined ? {} : { alpn: target.alpn }),
           claimSecureContext,
         },
-        settings: { flow: s.flow, retry: s.retry, templateName: s.fleet.templateName, ...this.credentialsSink() },
+        settings: { flow: s.flow, retry: s.retry, templateName: s.fleet.templateName, runStartMs: this.cmd.startMs, ...this.credentialsSink() },
         metrics: this.metrics,
         signal: this.abort.signal,
         onStart: (index, late) => {

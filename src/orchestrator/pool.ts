@@ -40,6 +40,7 @@ export class WorkerPool {
   private states: WorkerState[] = [];
   private stopping = false;
   private terminating = false;
+  private terminateReason = 'interrupted';
   crashed: Array<{ worker: number; message: string }> = [];
 
   constructor(private readonly o: PoolOptions) {}
@@ -74,9 +75,10 @@ export class WorkerPool {
     for (const st of this.states) if (!st.done) st.worker.postMessage({ type: 'stop', reason } satisfies WorkerCommand);
   }
 
-  /** Hard stop: terminate threads (after a grace period has passed). */
-  async terminate(): Promise<void> {
+  /** Hard stop: terminate threads (after a grace period has passed); devices not done are dropped with `reason`. */
+  async terminate(reason = 'interrupted'): Promise<void> {
     this.terminating = true;
+    this.terminateReason = reason;
     await Promise.all(this.states.map((st) => st.worker.terminate()));
   }
 
@@ -109,7 +111,7 @@ export class WorkerPool {
       });
       st.worker.on('exit', (code) => {
         if (this.terminating && st.pending.size > 0) {
-          this.accountForCrash(st, 'interrupted', 'interrupted');
+          this.accountForCrash(st, this.terminateReason, this.terminateReason);
         } else if (!st.done || st.pending.size > 0) {
           const message = fatal ?? `worker ${st.index} exited with code ${code}`;
           this.crashed.push({ worker: st.index, message });

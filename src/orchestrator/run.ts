@@ -18,6 +18,7 @@ import { checkCapacity } from './preflight.js';
 import { prepareCredentialsDir } from './credentials.js';
 import type { DeviceResult } from '../device/types.js';
 import { WorkerPool } from './pool.js';
+import { createRunGuard, type StopDecision } from './run-guard.js';
 import type { TargetInfo } from './protocol.js';
 
 export interface StartedTarget {
@@ -46,6 +47,8 @@ export interface RunOptions {
   onPoolStarted?: (pool: WorkerPool) => void;
   /** opt-in: write each issued certificate and key to this folder (mode 0600) */
   saveCredentialsDir?: string;
+  /** the run stops itself: knee found, or a threshold with abortOnFail failed */
+  onStop?: (d: StopDecision) => void;
 }
 
 export interface RunOutcome {
@@ -160,8 +163,23 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     hardStop = setTimeout(() => void pool.terminate(), 5000);
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  // knee search and abortOnFail thresholds: checked on the merged results every second
+  const guard = createRunGuard(scenario);
+  let stopped: StopDecision | undefined;
+  const checkGuard = (elapsed: number) => {
+    if (guard === undefined || stopped !== undefined || interrupted !== undefined) return;
+    stopped = guard.check(state.metrics, devicesInShard, elapsed);
+    if (stopped === undefined) return;
+    o.onStop?.(stopped);
+    const reason = stopped.reason;
+    pool.stop(reason);
+    // devices stop between steps: give a pending connect or reply its timeout before terminating
+    const grace = Math.max(scenario.flow.connectTimeout, scenario.flow.replyTimeout) + 2000;
+    hardStop = setTimeout(() => void pool.terminate(reason), grace);
+  };
   const ticker = setInterval(() => {
     const elapsed = Date.now() - startMs;
+    checkGuard(elapsed);
     const o2 = state.metrics.outcomes;
     o.onProgress?.({
       elapsedMs: Math.max(0, elapsed),
@@ -206,7 +224,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     endedAt: new Date().toISOString(),
     status,
     peakRssBytes: peakRss,
-    ...(interrupted !== undefined ? { reason: interrupted } : crashedStop ? { reason: 'worker_crashed' } : {}),
+    ...(interrupted !== undefined ? { reason: interrupted } : crashedStop ? { reason: 'worker_crashed' } : stopped !== undefined ? { reason: stopped.reason } : {}),
   };
   record(endEvent);
   events.sync();

@@ -5,7 +5,9 @@ import type { OutcomeCounts, RejectionCount } from '../metrics/snapshot.js';
 import { outcomeTotal } from '../metrics/snapshot.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { RunStatus } from './events.js';
-import type { GeneratorSummary, RunState } from './run-state.js';
+import type { GeneratorSummary, RunState, ShardSummary } from './run-state.js';
+import type { Comparison } from './compare.js';
+import { computeReportFields, type ReportFields } from '../analysis/report-fields.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -45,6 +47,16 @@ export interface RunReport {
   created: { things: string[]; certificates: string[] };
   peakRssBytes: number;
   warnings: string[];
+  /** scenario thresholds, evaluated on the merged results (exit 1 when one fails) */
+  thresholds: ReportFields['thresholds'];
+  /** scenario expectations about the target (exit 1 when one fails) */
+  expectations: ReportFields['expectations'];
+  /** per-API throttle analysis, attempts, knee table and the one-sentence verdict */
+  analysis: ReportFields['analysis'];
+  /** `run --baseline`: the comparison with a previous run (report/compare.ts) */
+  comparison?: Comparison;
+  /** merged from shards (`fleetsim report merge`): what each shard contributed */
+  merged?: { shards: ShardSummary[] };
 }
 
 /** "generator saturated" when its own lateness, not the target, shaped the results. */
@@ -70,7 +82,7 @@ export function buildReport(state: RunState): RunReport {
   if (meta === undefined) throw new Error('no meta event: not a fleetsim events file');
   const m = state.metrics;
   const steps: Record<string, StepReport> = {};
-  const names = [...STEP_NAMES, ...m.histogramNames().filter((n) => !(STEP_NAMES as readonly string[]).includes(n))];
+  const names = [...STEP_NAMES, ...m.histogramNames().filter((n) => !n.includes('{') && !(STEP_NAMES as readonly string[]).includes(n))];
   for (const name of names) {
     const h = m.histogram(name);
     if (h.count === 0) continue;
@@ -108,6 +120,18 @@ export function buildReport(state: RunState): RunReport {
     if (reason !== 'interrupted') warnings.push(`${missing} devices had no recorded outcome (${reason})`);
   }
   const total = outcomeTotal(outcomes);
+  const fields = computeReportFields({
+    metrics: m,
+    outcomes,
+    devices: meta.devices,
+    startMs: meta.startMs,
+    durationMs: Math.max(0, endMs - meta.startMs),
+    status: state.end === undefined ? 'interrupted' : state.status(),
+    statusReason: state.end?.reason,
+    scenario: meta.scenario,
+    emulator: state.emulatorStats,
+    generatorSaturated: judged.saturated,
+  });
   const report: RunReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     runId: meta.runId,
@@ -133,8 +157,10 @@ export function buildReport(state: RunState): RunReport {
     created: { things, certificates },
     peakRssBytes: state.end?.peakRssBytes ?? 0,
     warnings,
+    ...fields,
   };
   if (state.end?.reason !== undefined) report.statusReason = state.end.reason;
   if (state.emulatorStats !== undefined) report.emulator = state.emulatorStats;
+  if (state.shardsSeen() > 1) report.merged = { shards: state.shardSummaries() };
   return report;
 }

@@ -3,6 +3,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { STEP_NAMES } from '../metrics/names.js';
 import { formatDuration } from '../util/duration.js';
 import type { RunReport } from './build.js';
+import { formatAnalysis } from './console-analysis.js';
 
 export function makeChalk(color: boolean): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
@@ -45,6 +46,7 @@ export function formatSummary(r: RunReport, c: ChalkInstance): string {
   if (att.length > 1 || (att.length === 1 && att[0]?.[0] !== '0')) {
     lines.push(`${c.bold('Attempts per device')}  ${att.sort((a, b) => Number(a[0]) - Number(b[0])).map(([k, v]) => `${k}×${v}`).join('  ')}`);
   }
+  lines.push(...formatAnalysis(r, c));
   const g = r.generator;
   lines.push('');
   lines.push(

@@ -1,6 +1,12 @@
 /**
  * Folds run events into totals. The live run and `fleetsim report` (rebuild after a crash, shard
  * merge) use the same fold, so a rebuilt report equals the one the run wrote.
+ *
+ * Shards: the events of several shards may be applied one file after another (each file starts
+ * with its meta line). Every shard has its own t=0 (its meta.startMs); their per-second series are
+ * already relative to it, and wall-clock times (progress, end) are moved onto the first shard's
+ * timeline, so the merged run reads as if every shard had started together. Devices and workers
+ * add up; the end is the latest end with the worst status.
  */
 import { SnapshotAccumulator, outcomeTotal } from '../metrics/snapshot.js';
 import type { HealthRecord, ResultRecord, RunEvent, RunStatus } from './events.js';
@@ -19,8 +25,28 @@ export interface GeneratorSummary {
   perSecond: Record<string, { eventLoopP99Ms: number; lateStarts: number; starts: number; utilization: number }>;
 }
 
+type MetaEvent = Extract<RunEvent, { type: 'meta' }>;
+type EndEvent = Extract<RunEvent, { type: 'end' }>;
+
+/** What one shard contributed to a merged run. */
+export interface ShardSummary {
+  index: number;
+  count: number;
+  runId: string;
+  devices: number;
+  workers: number;
+  target: string;
+  startedAt: string;
+  /** `no end event` when the shard was killed before it finished */
+  status: RunStatus | 'no end event';
+  durationMs: number;
+}
+
+const STATUS_RANK: Record<RunStatus, number> = { completed: 0, interrupted: 1, failed: 2 };
+
 export class RunState {
-  meta: Extract<RunEvent, { type: 'meta' }> | undefined;
+  /** the run's meta; for several shards, the first shard's with devices and workers summed */
+  meta: MetaEvent | undefined;
   readonly metrics = new SnapshotAccumulator();
   readonly results = new Map<number, ResultRecord>();
   end: Extract<RunEvent, { type: 'end' }> | undefined;
@@ -30,31 +56,100 @@ export class RunState {
   private health = { starts: 0, lateStarts: 0, elP99: 0, elMax: 0, utilMax: 0, utilSum: 0, utilN: 0 };
   private healthPerSecond: GeneratorSummary['perSecond'] = {};
   private metasSeen = 0;
+  private readonly shards: Array<{ meta: MetaEvent; end?: EndEvent }> = [];
+  /** subtracted from the current shard's wall-clock times to put them on the first shard's timeline */
+  private offsetMs = 0;
 
   apply(e: RunEvent): void {
     switch (e.type) {
       case 'meta':
         this.metasSeen++;
+        this.shards.push({ meta: e });
         if (this.meta === undefined) this.meta = e;
+        else this.addShardMeta(e);
+        this.combineEnds();
         break;
-      case 'progress':
+      case 'progress': {
+        const t = e.t - this.offsetMs;
         this.metrics.add(e.snapshot);
         for (const r of e.results) this.results.set(r.index, r);
-        this.noteHealth(e.t, e.health);
-        this.lastT = Math.max(this.lastT, e.t);
+        this.noteHealth(t, e.health);
+        this.lastT = Math.max(this.lastT, t);
         break;
+      }
       case 'crash':
         this.metrics.add(e.snapshot);
         for (const r of e.results) this.results.set(r.index, r);
         this.crashes.push({ worker: e.worker, message: e.message });
         break;
       case 'emulator':
-        this.emulatorStats = e.stats;
+        // server-side stats of several embedded emulators are not merged (their seconds are wall-clock)
+        if (this.metasSeen <= 1) this.emulatorStats = e.stats;
         break;
-      case 'end':
-        this.end = e;
+      case 'end': {
+        const shard = this.shards[this.shards.length - 1];
+        if (shard !== undefined) shard.end = e;
+        this.combineEnds();
         break;
+      }
     }
+  }
+
+  private addShardMeta(e: MetaEvent): void {
+    const first = this.shards[0]?.meta ?? e;
+    this.offsetMs = e.startMs - first.startMs;
+    this.emulatorStats = undefined;
+    const targets = [...new Set(this.shards.map((s) => s.meta.target))];
+    this.meta = {
+      ...first,
+      devices: this.shards.reduce((n, s) => n + s.meta.devices, 0),
+      workers: this.shards.reduce((n, s) => n + s.meta.workers, 0),
+      shard: { index: 0, count: e.shard.count },
+      target: targets.length === 1 ? (targets[0] as string) : targets.join(', '),
+    };
+  }
+
+  /** The run's end: every shard's end on the first shard's timeline, latest time, worst status. */
+  private combineEnds(): void {
+    if (this.shards.length === 0 || this.shards.some((s) => s.end === undefined)) {
+      this.end = undefined;
+      return;
+    }
+    const firstStart = this.shards[0]?.meta.startMs ?? 0;
+    let end: EndEvent | undefined;
+    for (const s of this.shards) {
+      const e = s.end as EndEvent;
+      const t = e.t - (s.meta.startMs - firstStart);
+      if (end === undefined) {
+        end = { ...e, t };
+        continue;
+      }
+      const worse = STATUS_RANK[e.status] > STATUS_RANK[end.status];
+      end = {
+        ...end,
+        t: Math.max(end.t, t),
+        endedAt: e.endedAt > end.endedAt ? e.endedAt : end.endedAt,
+        peakRssBytes: Math.max(end.peakRssBytes, e.peakRssBytes),
+        ...(worse ? { status: e.status, reason: e.reason } : {}),
+      };
+      if (end.reason === undefined) delete end.reason;
+    }
+    this.end = end;
+  }
+
+  /** Per shard: what it ran and how it ended (for a merged report). */
+  shardSummaries(): ShardSummary[] {
+    return this.shards.map((s) => ({
+      index: s.meta.shard.index,
+      count: s.meta.shard.count,
+      runId: s.meta.runId,
+      devices: s.meta.devices,
+      workers: s.meta.workers,
+      target: s.meta.target,
+      startedAt: s.meta.startedAt,
+      status: s.end?.status ?? 'no end event',
+      durationMs: s.end === undefined ? 0 : Math.max(0, s.end.t - s.meta.startMs),
+    }));
   }
 
   private noteHealth(t: number, h: HealthRecord): void {

@@ -81,7 +81,8 @@ function checkScenario(s: Scenario, baseDir: string): ValidationIssue[] {
   if (!/\{(index|serial)(:\d+)?\}/.test(s.fleet.clientId)) {
     issues.push({ path: 'fleet.clientId', message: 'must contain {index} or {serial}: every device needs its own client ID' });
   }
-  if (s.fleet.devices > 1 && !/\{index(:\d+)?\}/.test(s.fleet.serial) && /\{serial\}/.test(JSON.stringify(s.fleet.parameters))) {
+  // a serial without {index} would repeat in every parameter or client ID built from it
+  if (s.fleet.devices > 1 && !/\{index(:\d+)?\}/.test(s.fleet.serial) && /\{serial\}/.test(JSON.stringify(s.fleet.parameters) + s.fleet.clientId)) {
     issues.push({ path: 'fleet.serial', message: 'must contain {index} so that serial numbers differ between devices' });
   }
   if (s.target.type === 'emulator') {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../util/duration.js';
 import { TEMPLATE_NAME_PATTERN } from '../protocol/topics.js';
+import { expectationsSchema, stepLoadSchema, thresholdsSchema } from './analysis-schema.js';
 
 /** A duration: milliseconds as a number, or `500ms` / `10s` / `2m` / `1h`. Parsed to milliseconds. */
 const duration = z
@@ -30,16 +31,44 @@ const emulatorTarget = z.strictObject({
   port: z.number().int().min(0).max(65535).default(0),
 });
 
-const awsTarget = z.strictObject({
-  type: z.literal('aws'),
-  endpoint: z.string().min(1, 'must not be empty'),
-  port: z.union([z.literal(8883), z.literal(443)]).default(8883),
-  region: z.string().optional(),
-  caFile: z.string().optional(),
-  claimCertFile: z.string().min(1),
-  claimKeyFile: z.string().min(1),
-  confirm: z.boolean().default(false),
-});
+/** `<prefix>-ats.iot.<region>.amazonaws.com` (also .com.cn); group 1 is the region. */
+export const AWS_ATS_ENDPOINT = /^[a-z0-9]+-ats\.iot\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
+const AWS_HOST = /\.amazonaws\.com(?:\.cn)?$/;
+
+const awsTarget = z
+  .strictObject({
+    type: z.literal('aws'),
+    /** the account's data endpoint: aws iot describe-endpoint --endpoint-type iot:Data-ATS */
+    endpoint: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a host name such as abc123-ats.iot.eu-west-1.amazonaws.com (no scheme, no port)'),
+    /** 8883 (MQTT over TLS) or 443 (ALPN x-amzn-mqtt-ca); any port for a local emulator */
+    port: z.number().int().min(1, 'must be a port number').max(65535, 'must be a port number').default(8883),
+    /** ALPN protocol to offer; default x-amzn-mqtt-ca on port 443, none otherwise */
+    alpn: z.enum(['x-amzn-mqtt-ca', 'none'], { error: 'must be x-amzn-mqtt-ca or none' }).optional(),
+    /** TLS SNI; default: the endpoint (AWS IoT refuses connections without SNI) */
+    servername: z.string().min(1).optional(),
+    /** for cleanup; default: from the endpoint name, else the AWS SDK's region chain */
+    region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1').optional(),
+    /** server CA bundle (Amazon Root CA 1 and/or 3); default: Node.js's built-in roots, which include them */
+    caFile: z.string().min(1).optional(),
+    claimCertFile: z.string().min(1, 'must name the claim certificate file (PEM)'),
+    claimKeyFile: z.string().min(1, 'must name the claim private key file (PEM)'),
+    /** allow more than 100 devices without --confirm */
+    confirm: z.boolean().default(false),
+    /** control-plane API for cleanup (a VPC or FIPS endpoint, or a local emulator's http URL); default: AWS's */
+    controlPlaneEndpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (!AWS_HOST.test(t.endpoint)) return;
+    const ats = AWS_ATS_ENDPOINT.exec(t.endpoint);
+    if (ats === null) {
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'must be the ATS endpoint <prefix>-ats.iot.<region>.amazonaws.com (aws iot describe-endpoint --endpoint-type iot:Data-ATS)' });
+    } else if (t.region !== undefined && t.region !== ats[1]) {
+      ctx.addIssue({ code: 'custom', path: ['region'], message: `must match the endpoint's region (${ats[1]})` });
+    }
+    if (t.port !== 8883 && t.port !== 443) {
+      ctx.addIssue({ code: 'custom', path: ['port'], message: 'must be 8883, or 443 (ALPN x-amzn-mqtt-ca), for AWS IoT' });
+    }
+  });
 
 const target = z.discriminatedUnion('type', [emulatorTarget, awsTarget], {
   error: 'must have type: emulator or type: aws',
@@ -73,6 +102,11 @@ const flow = z
         topic: z.string().default('fleetsim/{thingName}/hello'),
       })
       .default({ enabled: true, topic: 'fleetsim/{thingName}/hello' }),
+    /**
+     * power-cut replay: after provisioning, every device waits until `at` (from the run start)
+     * and reconnects with its issued certificate, all at once (scenarios/reconnect-storm.yaml)
+     */
+    reconnect: z.strictObject({ at: duration }).optional(),
   })
   .default({
     certificate: 'create-keys',
@@ -142,8 +176,8 @@ const burstLoad = z.strictObject({
   maxDuration: duration.optional(),
 });
 
-const load = z.discriminatedUnion('model', [closedLoad, openLoad, burstLoad], {
-  error: 'must have model: closed, open or burst',
+const load = z.discriminatedUnion('model', [closedLoad, openLoad, burstLoad, stepLoadSchema], {
+  error: 'must have model: closed, open, burst or step',
 });
 
 const templateRef = z.strictObject({
@@ -155,6 +189,47 @@ const templateRef = z.strictObject({
   hook: z.string().optional(),
 });
 
+/** Emulator behaviour (src/emulator/quotas.ts, latency.ts, faults.ts); AWS's quota values are in src/protocol/quotas.ts. */
+const QUOTA_SHAPE = 'must be requests per second (a number > 0), {rate, burst} or "unlimited"';
+const quotaRate = z.number({ error: QUOTA_SHAPE }).positive('must be > 0');
+const quotaSetting = z.union([z.literal('unlimited'), quotaRate, z.strictObject({ rate: quotaRate, burst: z.number().min(1, 'must be >= 1').optional() })], { error: QUOTA_SHAPE });
+const emulatorQuotas = z.strictObject({
+  connectPerAccount: quotaSetting.optional(),
+  connectPerClientId: quotaSetting.optional(),
+  publishPerConnection: quotaSetting.optional(),
+  CreateKeysAndCertificate: quotaSetting.optional(),
+  CreateCertificateFromCsr: quotaSetting.optional(),
+  RegisterThing: quotaSetting.optional(),
+});
+const latencySpec = z
+  .union([z.strictObject({ fixed: duration }), z.strictObject({ uniform: z.tuple([duration, duration]) }), z.strictObject({ p50: duration, p99: duration })], {
+    error: 'must be {fixed: 100ms}, {uniform: [10ms, 50ms]} or {p50: 50ms, p99: 400ms}',
+  })
+  .superRefine((v, ctx) => {
+    if ('uniform' in v && v.uniform[1] < v.uniform[0]) ctx.addIssue({ code: 'custom', message: 'uniform must be [min, max] with min <= max' });
+    if ('p50' in v && (v.p50 <= 0 || v.p99 < v.p50)) ctx.addIssue({ code: 'custom', message: 'needs p50 > 0 and p99 >= p50' });
+  });
+const emulatorLatency = z.strictObject({
+  CreateKeysAndCertificate: latencySpec.optional(),
+  CreateCertificateFromCsr: latencySpec.optional(),
+  RegisterThing: latencySpec.optional(),
+  hook: latencySpec.optional(),
+});
+const emulatorFaults = z.strictObject({
+  /** seeded PRNG: the same seed gives the same faults */
+  seed: z.number().int('must be an integer').optional(),
+  dropReplies: ratio.optional(),
+  error500: ratio.optional(),
+  disconnect: z
+    .strictObject({
+      ratio,
+      at: z.enum(['connect', 'CreateKeysAndCertificate', 'CreateCertificateFromCsr', 'RegisterThing'], {
+        error: 'must be connect, CreateKeysAndCertificate, CreateCertificateFromCsr or RegisterThing',
+      }),
+    })
+    .optional(),
+});
+
 const emulator = z
   .strictObject({
     templates: z.array(templateRef).default([]),
@@ -163,7 +238,24 @@ const emulator = z
     /** RSA keys are pre-generated in a pool of this size */
     keyPoolSize: positiveInt.default(64),
     tokenTtl: duration.default(3_600_000),
+    /** alias of faults.dropReplies */
     dropReplies: ratio.default(0),
+    quotas: emulatorQuotas.optional(),
+    latency: emulatorLatency.optional(),
+    faults: emulatorFaults.optional(),
+    /** how long the pre-provisioning hook may take before RegisterThing is rejected (AWS: 5 s) */
+    hookTimeout: duration.optional(),
+    /** the claim certificate's policy document (default: AWS's walkthrough claim policy for the templates above) */
+    claimPolicy: z.record(z.string(), z.unknown()).optional(),
+    /** the AWS IoT control-plane HTTP API over the registry (ListThings, DeleteCertificate, ...) */
+    controlPlane: z
+      .strictObject({
+        /** 0 = any free port */
+        port: z.number().int().min(0).max(65535).default(0),
+        /** requests per second (ThrottlingException beyond it); default: unlimited */
+        rateLimit: z.number().positive('must be > 0').optional(),
+      })
+      .optional(),
   })
   .default({ templates: [], keyAlgorithm: 'ec-p256', keyPoolSize: 64, tokenTtl: 3_600_000, dropReplies: 0 });
 
@@ -176,7 +268,10 @@ export const scenarioSchema = z.strictObject({
   retry,
   load,
   emulator,
-  thresholds: z.array(z.string()).default([]),
+  /** k6-style expressions on the merged results (scenario/analysis-schema.ts) */
+  thresholds: thresholdsSchema,
+  /** what the target itself should do under throttling */
+  expectations: expectationsSchema,
   generator: z
     .strictObject({
       /** generator worker threads (the --workers flag overrides); default: cores, minus one for the embedded emulator */

@@ -1,4 +1,4 @@
-import { loadScenario, loadTemplates, describeLoad } from '../../index.js';
+import { loadScenario, loadTemplates, describeLoad, loadAwsTargetInfo } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { out, reportError } from '../output.js';
 
@@ -6,6 +6,7 @@ export async function commandValidate(file: string): Promise<number> {
   try {
     const loaded = await loadScenario(file);
     if (loaded.scenario.target.type === 'emulator') loadTemplates(loaded);
+    else loadAwsTargetInfo(loaded); // the claim certificate, key and CA files: readable, PEM, matching
     const s = loaded.scenario;
     out(`${file}: OK`);
     out(`  ${s.fleet.devices} devices, template ${s.fleet.templateName}, target ${s.target.type}`);

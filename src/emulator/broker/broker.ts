@@ -128,14 +128,26 @@ export class Broker {
   private route(sender: Connection | null, topic: string, payload: Buffer, qos: 0 | 1): number {
     let deliveries = 0;
     let cache: PublishFrameCache | null = null;
+    const mayReceive = this.core.hooks.authorizeReceive;
     this.index.forEachMatch(topic, (conn: Connection, granted: GrantedQos) => {
       if (conn === sender || !conn.connected) return;
+      if (mayReceive !== undefined && !this.authorizeReceive(mayReceive, conn, topic)) return;
       const effective: 0 | 1 = qos < granted ? qos : granted;
       if (effective === 0) cache ??= new PublishFrameCache(topic, payload);
       if (conn.sendPublish(topic, payload, effective, cache)) deliveries++;
     });
     this.counters.publishesOut += deliveries;
     return deliveries;
+  }
+
+  /** A throwing authorizeReceive counts as 'no'. */
+  private authorizeReceive(hook: NonNullable<BrokerHooks['authorizeReceive']>, conn: Connection, topic: string): boolean {
+    try {
+      return hook(conn, topic) === true;
+    } catch (err) {
+      this.reportHookError('authorizeReceive', err);
+      return false;
+    }
   }
 
   private reportHookError(hook: HookName, error: unknown): void {

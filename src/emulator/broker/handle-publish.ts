@@ -47,7 +47,7 @@ function authorizePublish(conn: Connection, topic: string, payload: Buffer, qos:
   if (!hook) return 'allow';
   try {
     const decision = hook(conn, topic, payload, qos);
-    return decision === 'allow' || decision === 'disconnect' ? decision : 'deny';
+    return decision === 'allow' || decision === 'disconnect' || decision === 'discard' ? decision : 'deny';
   } catch (err) {
     conn.core.reportHookError('authorizePublish', err);
     return 'deny';
@@ -88,6 +88,7 @@ export function handlePublish(conn: Connection, packet: IPublishPacket): void {
     conn.close('not-authorized', ReasonCode.notAuthorized);
     return;
   }
+  if (decision === 'discard') return;
   if (qos === 1) acknowledge(conn, packet.messageId, decision === 'deny');
   if (decision === 'deny' || !conn.connected) return;
   if (runOnPublish(conn, topic, payload) || !conn.connected) return;

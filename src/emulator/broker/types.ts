@@ -33,8 +33,9 @@ export type ConnectRefusal =
 /**
  * allow: accepted. deny: v5 QoS1 gets PUBACK 0x87; v3 has no negative PUBACK, so the message is
  * dropped but QoS1 is still PUBACKed. disconnect: the connection is closed (v5 sends DISCONNECT 0x87 first).
+ * discard: dropped silently, no PUBACK even for QoS 1 (AWS IoT's handling of publishes over the rate quota).
  */
-export type PublishDecision = 'allow' | 'deny' | 'disconnect';
+export type PublishDecision = 'allow' | 'deny' | 'disconnect' | 'discard';
 
 /** deny: SUBACK 0x80 (v3) / 0x87 (v5) for that filter. disconnect: close (v5 DISCONNECT 0x87 first). */
 export type SubscribeDecision = 'allow' | 'deny' | 'disconnect';
@@ -76,6 +77,8 @@ export interface BrokerHooks {
   authenticate?(req: ConnectRequest): Promise<AuthenticateResult> | AuthenticateResult;
   authorizeSubscribe?(client: BrokerClient, topicFilter: string, qos: number): SubscribeDecision;
   authorizePublish?(client: BrokerClient, topic: string, payload: Buffer, qos: number): PublishDecision;
+  /** called before a routed PUBLISH is delivered to a subscriber; false skips that subscriber */
+  authorizeReceive?(client: BrokerClient, topic: string): boolean;
   /** called after an allowed PUBLISH was acknowledged; the embedder answers provisioning requests here. If it returns true the message is consumed (not routed to other subscribers). */
   onPublish?(client: BrokerClient, topic: string, payload: Buffer): boolean;
   onConnected?(client: BrokerClient): void;

@@ -18,7 +18,6 @@ import {
   encodeSubjectAltName,
   encodeSubjectKeyIdentifier,
   encodeValidity,
-  formatPem,
   generateSerialNumber,
   readCertificateParts,
   selectSignatureProfile,
@@ -28,7 +27,8 @@ import {
 } from './certificate.js';
 import { encodeExplicit, encodeSequence } from './der.js';
 import { PkiError } from './errors.js';
-import { exportSpkiDer } from './key-encoding.js';
+import { exportPkcs8Pem, exportSpkiDer } from './key-encoding.js';
+import { formatPem } from './pem.js';
 import { generateKeyPairSyncFor } from './keys.js';
 import { encodeName, type DistinguishedName } from './names.js';
 import { OID } from './oids.js';
@@ -177,7 +177,7 @@ export class CertificateAuthority {
 
   /** PEM (PKCS#8) of the CA private key, only for saving the CA to a 0600 file. Never log it. */
   exportPrivateKeyPem(): string {
-    return this.#privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    return exportPkcs8Pem(this.#privateKey);
   }
 
   /** Issue a certificate signed by this CA (synchronous). */

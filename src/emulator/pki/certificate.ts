@@ -1,6 +1,6 @@
 /**
  * Building blocks of an X.509 v3 certificate (RFC 5280): extensions, validity, SAN, signature
- * algorithm selection, signing and PEM. CertificateAuthority composes them and caches the constant ones.
+ * algorithm selection, signing and the certificate ID. CertificateAuthority composes them and caches the constant ones.
  */
 import crypto from 'node:crypto';
 import net from 'node:net';
@@ -161,13 +161,6 @@ export function selectSignatureProfile(key: crypto.KeyObject): SignatureProfile 
 export function signCertificate(tbs: Buffer, profile: SignatureProfile, privateKey: crypto.KeyObject): Buffer {
   const signature = crypto.sign(profile.hash, tbs, privateKey);
   return encodeSequence(tbs, profile.algorithmIdentifier, encodeBitString(signature));
-}
-
-export function formatPem(der: Buffer, label: string): string {
-  const base64 = der.toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < base64.length; i += 64) lines.push(base64.slice(i, i + 64));
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
 /** Lowercase hex SHA-256 of the DER, the form of an AWS IoT certificate ID. */

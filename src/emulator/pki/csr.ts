@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { readBitStringBytes, readChildren, readOid, readRoot, sliceRaw } from './der-reader.js';
 import { TAG } from './der.js';
 import { CsrError } from './errors.js';
+import { rememberSpkiDer } from './key-encoding.js';
 import { classifyPublicKey, type KeyAlgorithm } from './keys.js';
 import { decodeName, type DistinguishedName } from './names.js';
 import { OID } from './oids.js';
@@ -88,6 +89,8 @@ export function parseCsrSync(pem: string): ParsedCsr {
   let publicKey: crypto.KeyObject;
   try {
     publicKey = crypto.createPublicKey({ key: fields.spki, format: 'der', type: 'spki' });
+    // The certificate will carry the key exactly as the device submitted it.
+    rememberSpkiDer(publicKey, Buffer.from(fields.spki));
   } catch (err) {
     throw new CsrError(`CSR public key cannot be read: ${(err as Error).message}`);
   }

@@ -4,9 +4,10 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { promisify } from 'node:util';
+import { inspect, promisify } from 'node:util';
 import { KeyPoolError } from './errors.js';
-import { exportPkcs8Pem } from './key-encoding.js';
+import { encodeEcKeys, exportSpkiDer, rememberSpkiDer } from './key-encoding.js';
+import { formatPem } from './pem.js';
 
 export type KeyAlgorithm = 'ec-p256' | 'ec-p384' | 'rsa-2048';
 
@@ -34,9 +35,28 @@ function selectKeyGenArgs(alg: KeyAlgorithm): KeyGenArgs {
   }
 }
 
+/** A generated pair whose PEM is redacted when inspected (console.log, util.inspect), so it is not logged by accident. */
+class GeneratedKeyPair implements KeyPairPem {
+  constructor(
+    readonly publicKey: crypto.KeyObject,
+    readonly privateKey: crypto.KeyObject,
+    readonly privateKeyPem: string,
+  ) {}
+
+  [inspect.custom](): string {
+    return `KeyPairPem { ${this.publicKey.asymmetricKeyType} key, privateKeyPem: [redacted] }`;
+  }
+}
+
+/** Wrap a fresh pair: PKCS#8 PEM, and the SPKI cached now so that issuing a certificate for it is cheap. */
 function toKeyPairPem(pair: crypto.KeyPairKeyObjectResult): KeyPairPem {
-  const privateKeyPem = exportPkcs8Pem(pair.privateKey);
-  return { publicKey: pair.publicKey, privateKey: pair.privateKey, privateKeyPem };
+  const ec = pair.privateKey.asymmetricKeyType === 'ec' ? encodeEcKeys(pair.privateKey) : undefined;
+  if (ec) {
+    rememberSpkiDer(pair.publicKey, ec.spkiDer);
+    return new GeneratedKeyPair(pair.publicKey, pair.privateKey, formatPem(ec.pkcs8Der, 'PRIVATE KEY'));
+  }
+  exportSpkiDer(pair.publicKey);
+  return new GeneratedKeyPair(pair.publicKey, pair.privateKey, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
 }
 
 export function generateKeyPairSyncFor(alg: KeyAlgorithm): KeyPairPem {

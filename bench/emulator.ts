@@ -1,0 +1,182 @@
+/**
+ * Emulator benchmark (issue 3): prints numbers, asserts nothing; loopback only; every phase bounded.
+ *  (a) EC P-256 device certificates issued per second by the emulator's CA (in-process);
+ *  (b) CreateKeysAndCertificate round trips per second over MQTT (claim connections in a child process);
+ *  (c) mutual-TLS CONNECT→CONNACK per second with MQTT.js (client in a child process, shared
+ *      SecureContext, EC certificates), the emulator beside Mosquitto measured the same way in the
+ *      same run, alternating, and their ratio.
+ *
+ *   node dist/bench/emulator.js [--seconds 3] [--clients 1000] [--in-flight 50] [--runs 3] [--connections 4]
+ *                               [--phases abc] [--no-mosquitto]
+ * Profile the broker: node --cpu-prof dist/bench/emulator.js --phases c --no-mosquitto
+ */
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startEmulator, type Emulator } from '../src/emulator/emulator.js';
+import { CertificateAuthority, generateKeyPairSyncFor } from '../src/emulator/pki/index.js';
+import { parseTemplateBody } from '../src/emulator/templates/index.js';
+import { findMosquitto, mosquittoVersion, startMosquitto } from './mosquitto.js';
+import type { ClientJob, ClientResult, Tls } from './mqtt-clients.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLIENT_SCRIPT = fileURLToPath(new URL('./mqtt-clients.js', import.meta.url));
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i > 0 ? Number(process.argv[i + 1]) : dflt;
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a number > 0`);
+  return v;
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
+
+/** (a) certificates per second; with a fixed subject key, and with a fresh key each (CreateKeysAndCertificate's crypto). */
+function measureIssue(seconds: number): { fixedKey: number; freshKey: number } {
+  const ca = CertificateAuthority.create({ subject: { CN: 'bench CA' }, keyAlgorithm: 'ec-p256' });
+  const keys = generateKeyPairSyncFor('ec-p256');
+  const loop = (op: () => void) => {
+    for (let i = 0; i < 200; i++) op(); // warm-up
+    const start = performance.now();
+    const deadline = start + seconds * 1000;
+    let n = 0;
+    while (performance.now() < deadline && n < 1_000_000) {
+      op();
+      n++;
+    }
+    return (n / (performance.now() - start)) * 1000;
+  };
+  const issue = (publicKey = keys.publicKey) => ca.issue({ publicKey, subject: { CN: 'AWS IoT Certificate' }, usage: 'client', validityDays: 3650 });
+  return { fixedKey: loop(() => issue()), freshKey: loop(() => issue(generateKeyPairSyncFor('ec-p256').publicKey)) };
+}
+
+/** Run one job in a fresh client process. */
+function runClients(job: ClientJob): Promise<ClientResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CLIENT_SCRIPT, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.once('message', (m: ClientResult | { error: string }) => ('error' in m ? reject(new Error(m.error)) : resolve(m)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`client process exited with ${code} before answering`));
+    });
+    child.send(job);
+  });
+}
+
+async function startBenchEmulator(): Promise<Emulator> {
+  const body = parseTemplateBody(readFileSync(`${ROOT}scenarios/templates/fleet-prov-test-template.json`, 'utf8'));
+  // AWS's connect and publish quotas would cap the numbers at 500/s and 100/s per connection
+  return startEmulator({
+    templates: [{ name: 'fleet-prov-test-template', body, enabled: true }],
+    quotas: { connectPerAccount: 'unlimited', connectPerClientId: 'unlimited', publishPerConnection: 'unlimited' },
+  });
+}
+
+function emulatorTls(emu: Emulator): Tls {
+  return { host: '127.0.0.1', port: emu.port, ca: emu.caPem, cert: emu.claim.certificatePem, key: emu.claim.privateKeyPem };
+}
+
+/** Credentials for Mosquitto: an EC P-256 CA, a server certificate for localhost/127.0.0.1, a client certificate. */
+function mosquittoCredentials() {
+  const ca = CertificateAuthority.create({ subject: { CN: 'bench mosquitto CA' }, keyAlgorithm: 'ec-p256' });
+  const server = generateKeyPairSyncFor('ec-p256');
+  const client = generateKeyPairSyncFor('ec-p256');
+  return {
+    server: { ca: ca.certificatePem, cert: ca.issue({ publicKey: server.publicKey, subject: { CN: 'localhost' }, usage: 'server' }).certificatePem, key: server.privateKeyPem },
+    client: { ca: ca.certificatePem, cert: ca.issue({ publicKey: client.publicKey, subject: { CN: 'bench client' }, usage: 'client' }).certificatePem, key: client.privateKeyPem },
+  };
+}
+
+interface ConnectRun {
+  result: ClientResult;
+  /** broker CPU use during the run, in % of one core */
+  brokerCpu: number;
+}
+
+async function measureEmulatorConnects(emu: Emulator, clients: number, inFlight: number, run: number): Promise<ConnectRun> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await runClients({ kind: 'connect', ...emulatorTls(emu), clients, inFlight, idPrefix: `emu-${run}`, timeoutMs: 30_000 });
+  const cpu = process.cpuUsage(cpu0);
+  return { result, brokerCpu: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100 };
+}
+
+function describeConnect(r: ConnectRun): string {
+  const x = r.result;
+  const failed = x.failed > 0 ? `, ${x.failed} FAILED (${x.firstError ?? ''})` : '';
+  const cpuPerConnect = (r.brokerCpu / 100 / x.perSecond) * 1000;
+  return `${fmt(x.perSecond).padStart(5)}/s  CONNACK p50 ${fmt(x.p50Ms)} ms, p99 ${fmt(x.p99Ms)} ms, broker CPU ${fmt(r.brokerCpu)}% (${fmt(cpuPerConnect, 2)} ms per connect)${failed}`;
+}
+
+export async function main(): Promise<void> {
+  const seconds = arg('seconds', 3);
+  const clients = arg('clients', 1000);
+  const inFlight = arg('in-flight', 50);
+  const runs = arg('runs', 3);
+  const connections = arg('connections', 4);
+  const pi = process.argv.indexOf('--phases');
+  const phases = pi > 0 ? (process.argv[pi + 1] ?? '') : 'abc';
+  console.log(`fleetsim emulator benchmark: node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  if (phases.includes('a')) {
+    const issue = measureIssue(seconds);
+    console.log(`(a) certificates issued by the emulator CA (EC P-256, in-process): ${fmt(issue.fixedKey)}/s (${fmt(1e6 / issue.fixedKey)} µs each)`);
+    console.log(`    with a fresh EC P-256 key each (CreateKeysAndCertificate's crypto):  ${fmt(issue.freshKey)}/s`);
+  }
+
+  const emu = await startBenchEmulator();
+  try {
+    if (phases.includes('b')) {
+      const ck = await runClients({ kind: 'create-keys', ...emulatorTls(emu), connections, seconds, idPrefix: 'ck' });
+      const failed = ck.failed > 0 ? `, ${ck.failed} failed (${ck.firstError ?? ''})` : '';
+      console.log(
+        `(b) CreateKeysAndCertificate round trips over MQTT (${connections} claim connections, sequential, EC keys): ${fmt(ck.perSecond)}/s, p50 ${fmt(ck.p50Ms, 1)} ms, p99 ${fmt(ck.p99Ms, 1)} ms${failed}`,
+      );
+    }
+    if (!phases.includes('c')) return;
+    const bin = process.argv.includes('--no-mosquitto') ? undefined : findMosquitto();
+    const creds = mosquittoCredentials();
+    console.log(`(c) mTLS CONNECT→CONNACK, MQTT.js in a child process, ${clients} clients, ${inFlight} in flight, shared SecureContext, EC P-256:`);
+    if (bin === undefined) console.log('    mosquitto not installed (apt-get install -y mosquitto) or --no-mosquitto: measuring the emulator only');
+    else console.log(`    mosquitto ${mosquittoVersion(bin)} (${bin}), require_certificate true, same client code`);
+    const emuRates: number[] = [];
+    const mosqRates: number[] = [];
+    for (let run = 1; run <= runs; run++) {
+      const e = await measureEmulatorConnects(emu, clients, inFlight, run);
+      emuRates.push(e.result.perSecond);
+      console.log(`    run ${run} emulator  ${describeConnect(e)}`);
+      if (bin === undefined) continue;
+      const broker = await startMosquitto(bin, creds.server);
+      try {
+        const cpu0 = broker.cpuSeconds();
+        const t0 = performance.now();
+        const result = await runClients({ kind: 'connect', host: '127.0.0.1', port: broker.port, ...creds.client, clients, inFlight, idPrefix: `mosq-${run}`, timeoutMs: 30_000 });
+        const m = { result, brokerCpu: ((broker.cpuSeconds() - cpu0) / ((performance.now() - t0) / 1000)) * 100 };
+        mosqRates.push(result.perSecond);
+        console.log(`    run ${run} mosquitto ${describeConnect(m)}`);
+      } finally {
+        await broker.stop();
+      }
+    }
+    const emuMedian = median(emuRates);
+    if (mosqRates.length === 0) {
+      console.log(`    median: emulator ${fmt(emuMedian)}/s`);
+    } else {
+      const mosqMedian = median(mosqRates);
+      const ratio = emuMedian / mosqMedian;
+      console.log(`    median of ${runs}: emulator ${fmt(emuMedian)}/s, mosquitto ${fmt(mosqMedian)}/s, ratio emulator/mosquitto ${fmt(ratio, 2)} (goal ≥ 1.00)`);
+    }
+  } finally {
+    await emu.close();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    console.error(`bench/emulator: ${(e as Error).stack ?? String(e)}`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * The report.json fields this module owns, computed from merged metrics: `analysis`,
+ * `thresholds` and `expectations`. buildReport calls it for a live run, a rebuilt one and merged
+ * shards alike, so thresholds are always re-evaluated on merged data.
+ */
+import type { OutcomeCounts, SnapshotAccumulator } from '../metrics/snapshot.js';
+import { evaluateThresholds, type ThresholdResult, type ThresholdSpec } from '../metrics/thresholds.js';
+import type { Scenario } from '../scenario/schema.js';
+import { evaluateExpectations, type ExpectationResult } from './expectations.js';
+import { analyzeRun, type RunAnalysis } from './index.js';
+import type { ServerStatsLike } from './api-series.js';
+
+export interface ReportFieldsInput {
+  metrics: SnapshotAccumulator;
+  /** outcomes with devices that never reported counted as dropped */
+  outcomes: OutcomeCounts;
+  devices: number;
+  startMs: number;
+  durationMs: number;
+  status: string;
+  statusReason?: string | undefined;
+  scenario: Scenario;
+  emulator?: Record<string, unknown> | undefined;
+  generatorSaturated?: boolean | undefined;
+}
+
+export interface ReportFields {
+  analysis: RunAnalysis;
+  thresholds: ThresholdResult[];
+  expectations: ExpectationResult[];
+}
+
+/** The scenario's thresholds, tolerating reports written before thresholds became objects. */
+export function thresholdSpecs(s: Pick<Scenario, 'thresholds'> | undefined): ThresholdSpec[] {
+  const list = (s?.thresholds ?? []) as ReadonlyArray<string | ThresholdSpec>;
+  return list.map((t) => (typeof t === 'string' ? { expression: t } : t));
+}
+
+export function computeReportFields(i: ReportFieldsInput): ReportFields {
+  const load = i.scenario.load;
+  const analysis = analyzeRun({
+    metrics: i.metrics,
+    outcomes: i.outcomes,
+    devices: i.devices,
+    startMs: i.startMs,
+    durationMs: i.durationMs,
+    status: i.status,
+    statusReason: i.statusReason,
+    step: load.model === 'step' ? load : undefined,
+    emulator: i.emulator as ServerStatsLike | undefined,
+    generatorSaturated: i.generatorSaturated,
+  });
+  const thresholds = evaluateThresholds(thresholdSpecs(i.scenario), { metrics: i.metrics, outcomes: i.outcomes, devices: i.devices });
+  const expectations = evaluateExpectations(i.scenario.expectations, {
+    apis: analysis.apis,
+    devices: i.devices,
+    provisioned: i.outcomes.provisioned,
+    lastProvisionedSec: analysis.lastProvisionedSec,
+  });
+  return { analysis, thresholds, expectations };
+}

@@ -1,0 +1,119 @@
+/**
+ * `target: aws`: the files and connection settings devices need to reach an AWS IoT Core data
+ * endpoint (or anything that speaks like one, such as a standalone emulator). Every file problem
+ * is reported at once, naming the scenario path and the file.
+ */
+import { readFileSync } from 'node:fs';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import type { LoadedScenario } from '../scenario/load.js';
+import { AWS_ATS_ENDPOINT, type TargetConfig } from '../scenario/schema.js';
+import { InputError, type ValidationIssue } from '../util/errors.js';
+import type { TargetInfo } from '../orchestrator/protocol.js';
+
+export type AwsTargetConfig = Extract<TargetConfig, { type: 'aws' }>;
+
+/** The ALPN protocol AWS IoT requires for MQTT with X.509 client certificates on port 443. */
+export const AWS_MQTT_ALPN = 'x-amzn-mqtt-ca';
+
+/** The region in an ATS endpoint name, or undefined for other host names. */
+export function regionOfEndpoint(endpoint: string): string | undefined {
+  return AWS_ATS_ENDPOINT.exec(endpoint)?.[1];
+}
+
+/** ALPN list the devices offer: x-amzn-mqtt-ca on 443 unless the scenario says otherwise. */
+export function alpnFor(t: AwsTargetConfig): string[] | undefined {
+  const alpn = t.alpn ?? (t.port === 443 ? AWS_MQTT_ALPN : 'none');
+  return alpn === 'none' ? undefined : [alpn];
+}
+
+/** SNI: the servername override, else the endpoint; none for an IP address (TLS forbids it). */
+export function servernameFor(t: AwsTargetConfig): string | undefined {
+  const name = t.servername ?? t.endpoint;
+  return isIP(name) === 0 ? name : undefined;
+}
+
+export function describeAwsTarget(t: AwsTargetConfig): string {
+  const alpn = alpnFor(t);
+  return `aws ${t.endpoint}:${t.port}${alpn === undefined ? '' : ` ALPN ${alpn.join(',')}`}`;
+}
+
+function readText(file: string, at: string, baseDir: string, issues: ValidationIssue[]): { abs: string; text: string } | undefined {
+  const abs = path.resolve(baseDir, file);
+  try {
+    return { abs, text: readFileSync(abs, 'utf8') };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : String(code ?? err);
+    issues.push({ path: at, message: `cannot read ${abs}: ${why}` });
+    return undefined;
+  }
+}
+
+function parseCertificates(text: string): X509Certificate[] {
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((b) => new X509Certificate(b));
+}
+
+/** Read and check the claim certificate, its key and the CA bundle; every problem at once. */
+export function loadAwsTargetInfo(loaded: LoadedScenario): TargetInfo {
+  const t = loaded.scenario.target;
+  if (t.type !== 'aws') throw new Error('loadAwsTargetInfo needs target.type aws');
+  const issues: ValidationIssue[] = [];
+  const base = loaded.baseDir;
+
+  let claimCert: X509Certificate | undefined;
+  const cert = readText(t.claimCertFile, 'target.claimCertFile', base, issues);
+  if (cert !== undefined) {
+    try {
+      claimCert = parseCertificates(cert.text)[0];
+      if (claimCert === undefined) issues.push({ path: 'target.claimCertFile', message: `${cert.abs} holds no PEM certificate` });
+    } catch (err) {
+      issues.push({ path: 'target.claimCertFile', message: `${cert.abs} is not a valid PEM certificate: ${(err as Error).message}` });
+    }
+  }
+
+  let claimKey: KeyObject | undefined;
+  const key = readText(t.claimKeyFile, 'target.claimKeyFile', base, issues);
+  if (key !== undefined) {
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.text)) {
+      issues.push({ path: 'target.claimKeyFile', message: `${key.abs} holds no PEM private key` });
+    } else {
+      try {
+        claimKey = createPrivateKey(key.text);
+      } catch (err) {
+        // the message of a key parse error never contains the key itself
+        issues.push({ path: 'target.claimKeyFile', message: `${key.abs} is not a usable private key (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}); an encrypted key is not supported` });
+      }
+    }
+  }
+  if (claimCert !== undefined && claimKey !== undefined && !claimCert.checkPrivateKey(claimKey)) {
+    issues.push({ path: 'target.claimKeyFile', message: `the key in ${path.resolve(base, t.claimKeyFile)} does not belong to the claim certificate in ${path.resolve(base, t.claimCertFile)}` });
+  }
+
+  let caPem: string | undefined;
+  if (t.caFile !== undefined) {
+    const ca = readText(t.caFile, 'target.caFile', base, issues);
+    if (ca !== undefined) {
+      try {
+        if (parseCertificates(ca.text).length === 0) issues.push({ path: 'target.caFile', message: `${ca.abs} holds no PEM certificate (e.g. AmazonRootCA1.pem)` });
+        else caPem = ca.text;
+      } catch (err) {
+        issues.push({ path: 'target.caFile', message: `${ca.abs} is not a valid PEM certificate bundle: ${(err as Error).message}` });
+      }
+    }
+  }
+
+  if (issues.length > 0 || cert === undefined || key === undefined) {
+    const n = issues.length;
+    throw new InputError(`${loaded.file}: ${n} problem${n === 1 ? '' : 's'} with the AWS target's files`, { file: loaded.file, issues });
+  }
+  const info: TargetInfo = { host: t.endpoint, port: t.port, claimCertPem: cert.text, claimKeyPem: key.text };
+  const servername = servernameFor(t);
+  if (servername !== undefined) info.servername = servername;
+  if (caPem !== undefined) info.caPem = caPem;
+  const alpn = alpnFor(t);
+  if (alpn !== undefined) info.alpn = alpn;
+  return info;
+}

@@ -1,0 +1,154 @@
+/**
+ * `fleetsim emulator`: the emulator on its own, for firmware and AWS's SDK samples. Prints the
+ * endpoint, the files and the exact sample commands; Ctrl-C saves the registry and exits 0.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exampleParameters, startStandaloneEmulator, type StandaloneEmulator, type TemplateSource } from '../../emulator/standalone.js';
+import type { KeyAlgorithm } from '../../emulator/pki/index.js';
+import { InputError } from '../../util/errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { err, out, reportError } from '../output.js';
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+export const DEFAULT_TEMPLATE: TemplateSource = {
+  name: 'fleet-prov-test-template',
+  file: path.join(PACKAGE_ROOT, 'scenarios', 'templates', 'fleet-prov-test-template.json'),
+};
+
+export interface EmulatorArgs {
+  host: string;
+  port: number;
+  dir: string;
+  template: string[];
+  hook: string[];
+  keyAlgorithm: KeyAlgorithm;
+  state: string | undefined;
+  controlPlanePort: number | undefined;
+}
+
+/** `name=file`, or `file` alone (name: the file name without .json). */
+export function parseTemplateFlags(values: string[]): TemplateSource[] {
+  if (values.length === 0) return [DEFAULT_TEMPLATE];
+  return values.map((v) => {
+    const eq = v.indexOf('=');
+    if (eq > 0) return { name: v.slice(0, eq), file: v.slice(eq + 1) };
+    return { name: path.basename(v).replace(/\.json$/i, ''), file: v };
+  });
+}
+
+/** `template=module`; the template may be left out when there is only one. */
+export function parseHookFlags(values: string[], templates: TemplateSource[]): Record<string, string> {
+  const hooks: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq > 0) hooks[v.slice(0, eq)] = v.slice(eq + 1);
+    else if (templates.length === 1) hooks[templates[0]!.name] = v;
+    else throw new InputError(`--hook ${v}: name the template, e.g. --hook ${templates[0]?.name ?? 'my-template'}=${v}`);
+  }
+  return hooks;
+}
+
+function checkPort(flag: string, port: number | undefined): void {
+  if (port === undefined) return;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InputError(`${flag} must be a whole number from 0 to 65535`, { issues: [{ path: flag, message: 'must be 0-65535 (0: any free port)' }] });
+  }
+}
+
+/** Single-quote for a POSIX shell when needed. */
+function sh(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+function printBanner(s: StandaloneEmulator): void {
+  const e = s.emulator;
+  const f = s.files;
+  const endpoint = e.host === '0.0.0.0' || e.host === '::' ? '127.0.0.1' : e.host;
+  const tpl = s.templates[0]!;
+  const params = JSON.stringify(exampleParameters(tpl));
+  const certArgs = `--cert ${sh(f.claimCert)} --key ${sh(f.claimKey)}`;
+  const tplArgs = `--template_name ${sh(tpl.name)} --template_parameters ${sh(params)}`;
+  const restored = s.restored === undefined ? 'new' : `restored ${s.restored.things} things, ${s.restored.certificates} certificates`;
+  out(`fleetsim emulator: AWS IoT fleet provisioning on mqtts://${e.host}:${e.port} (MQTT 3.1.1 and 5, mutual TLS)`);
+  out(`  endpoint       ${endpoint}, port ${e.port}`);
+  out(`  root CA        ${f.rootCa} (${s.reusedCa ? 'reused' : 'new'})`);
+  out(`  claim cert     ${f.claimCert}`);
+  out(`  claim key      ${f.claimKey}`);
+  out(`  claim policy   ${f.claimPolicy}`);
+  out(`  templates      ${s.templates.map((t) => (t.hook === undefined ? t.name : `${t.name} (hook ${t.hook})`)).join(', ')}`);
+  out(`  state          ${f.state} (${restored})`);
+  if (e.controlPlaneUrl !== undefined) out(`  control plane  ${e.controlPlaneUrl} (AWS SDK IoT client: endpoint ${e.controlPlaneUrl}, any credentials)`);
+  if (s.foreignCertificates) err('warning: the state file holds certificates signed by another root CA; those devices cannot connect and must provision again');
+  out('');
+  out("AWS IoT Device SDK v2 samples, unchanged but for the endpoint and file paths:");
+  out('  current samples (MQTT 5; they always use port 8883 and the system trust store):');
+  if (e.port !== 8883) out(`    (this emulator listens on ${e.port}: start it with --port 8883 for these samples)`);
+  out('    trust the root CA once (Debian/Ubuntu; remove the file and rerun to undo):');
+  out(`      sudo cp ${sh(f.rootCa)} /usr/local/share/ca-certificates/fleetsim-emulator.crt && sudo update-ca-certificates`);
+  out('    JavaScript, samples/node/service_clients/fleet_provisioning/basic (npm install && npx tsc first):');
+  out(`      node dist/index.js --endpoint ${endpoint} ${certArgs} ${tplArgs}`);
+  out('    Python, samples/service_clients/fleet_provisioning_basic.py:');
+  out(`      python3 fleet_provisioning_basic.py --endpoint ${endpoint} ${certArgs} ${tplArgs}`);
+  out('  samples that take a CA file (no trust store change):');
+  out('    JavaScript, samples/node/fleet_provisioning (SDK releases before 2025; port 8883 only):');
+  out(`      node dist/index.js --endpoint ${endpoint} --ca_file ${sh(f.rootCa)} ${certArgs} ${tplArgs}`);
+  out('    Python, samples/fleetprovisioning.py (SDK releases before 2025):');
+  out(`      python3 fleetprovisioning.py --endpoint ${endpoint} --port ${e.port} --ca_file ${sh(f.rootCa)} ${certArgs} ${tplArgs}`);
+  out('');
+  out('Quick checks:');
+  out(`  openssl s_client -connect ${endpoint}:${e.port} -CAfile ${sh(f.rootCa)} -cert ${sh(f.claimCert)} -key ${sh(f.claimKey)} -alpn x-amzn-mqtt-ca -brief </dev/null`);
+  out(
+    `  mosquitto_rr -h ${endpoint} -p ${e.port} --cafile ${sh(f.rootCa)} ${certArgs} -i fleetsim-check ` +
+      `-t '$aws/certificates/create/json' -e '$aws/certificates/create/json/accepted' -m '{}' -W 10`,
+  );
+  out('');
+  out('Ctrl-C saves the state and stops.');
+}
+
+/** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let seen = false;
+    const on = (sig: NodeJS.Signals) => {
+      if (seen) process.exit(ExitCode.Interrupted);
+      seen = true;
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export async function commandEmulator(a: EmulatorArgs): Promise<number> {
+  let s: StandaloneEmulator | undefined;
+  let closing = false;
+  try {
+    checkPort('--port', a.port);
+    checkPort('--control-plane-port', a.controlPlanePort);
+    const templates = parseTemplateFlags(a.template);
+    const hooks = parseHookFlags(a.hook, templates);
+    const stopped = waitForSignal();
+    s = await startStandaloneEmulator({
+      dir: a.dir,
+      host: a.host,
+      port: a.port,
+      templates,
+      hooks,
+      keyAlgorithm: a.keyAlgorithm,
+      ...(a.state === undefined ? {} : { stateFile: a.state }),
+      ...(a.controlPlanePort === undefined ? {} : { controlPlanePort: a.controlPlanePort }),
+    });
+    printBanner(s);
+    const sig = await stopped;
+    err(`\n${sig}: saving the state and stopping (again to quit at once)`);
+    closing = true;
+    await s.close();
+    const c = s.emulator.registry.counts();
+    out(`state saved: ${c.things} things, ${c.certificates} certificates, ${c.policies} policies in ${s.files.state}`);
+    return ExitCode.Pass;
+  } catch (e) {
+    if (!closing) await s?.emulator.close().catch(() => undefined);
+    return reportError(e);
+  }
+}

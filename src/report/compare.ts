@@ -1,0 +1,173 @@
+/**
+ * Baseline comparison (`fleetsim report compare`, `fleetsim run --baseline`): per-step p50/p90/p99,
+ * per-API mean accepted rate and the provisioned share of two runs, with regressions beyond a
+ * tolerance marked. Latency regresses when it grows; rates and the provisioned share regress when
+ * they shrink. Returns data and text; the CLI decides the exit code.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../util/errors.js';
+import { REPORT_SCHEMA_VERSION, type RunReport } from './build.js';
+import { apiSeconds, meanAcceptedPerSec } from './series.js';
+
+export interface ComparisonRow {
+  kind: 'latency' | 'rate' | 'outcome';
+  /** step name, API name or `provisioned` */
+  subject: string;
+  /** p50/p90/p99 (ms), accepted/s, share */
+  metric: string;
+  baseline: number | null;
+  current: number | null;
+  /** (current - baseline) / baseline × 100; null when either side is missing or baseline is 0 */
+  deltaPct: number | null;
+  regression: boolean;
+  note?: string;
+}
+
+export interface Comparison {
+  baseline: { runId: string; source: string; scenarioHash: string };
+  current: { runId: string; scenarioHash: string };
+  /** percent */
+  tolerancePct: number;
+  /** latency changes smaller than this many ms never count as a regression (timer noise) */
+  minLatencyDeltaMs: number;
+  rows: ComparisonRow[];
+  regressions: number;
+  warnings: string[];
+}
+
+export interface CompareOptions {
+  /** percent; default 10 */
+  tolerancePct?: number;
+  /** default 1 ms */
+  minLatencyDeltaMs?: number;
+  /** where the baseline came from, for the report */
+  baselineSource?: string;
+}
+
+const PERCENTILES = ['p50', 'p90', 'p99'] as const;
+
+/** `10%`, `10` or `12.5%` → percent. */
+export function parseTolerance(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
+  if (m === null) return undefined;
+  const v = Number(m[1]);
+  return Number.isFinite(v) && v >= 0 && v <= 1000 ? v : undefined;
+}
+
+function delta(baseline: number | null, current: number | null): number | null {
+  if (baseline === null || current === null || baseline === 0) return null;
+  return Math.round(((current - baseline) / baseline) * 10000) / 100;
+}
+
+export function compareReports(baseline: RunReport, current: RunReport, o: CompareOptions = {}): Comparison {
+  const tol = o.tolerancePct ?? 10;
+  const minMs = o.minLatencyDeltaMs ?? 1;
+  const rows: ComparisonRow[] = [];
+  const warnings: string[] = [];
+  if (baseline.scenarioHash !== current.scenarioHash) {
+    warnings.push(`the runs used different scenarios (hash ${baseline.scenarioHash} vs ${current.scenarioHash}); compare with care`);
+  }
+  if (baseline.devices !== current.devices) warnings.push(`device counts differ: ${baseline.devices} vs ${current.devices}`);
+
+  const stepNames = [...new Set([...Object.keys(baseline.steps), ...Object.keys(current.steps)])];
+  for (const step of stepNames) {
+    const b = baseline.steps[step];
+    const c = current.steps[step];
+    for (const p of PERCENTILES) {
+      const bv = b === undefined ? null : b[p];
+      const cv = c === undefined ? null : c[p];
+      const row: ComparisonRow = { kind: 'latency', subject: step, metric: `${p} ms`, baseline: bv, current: cv, deltaPct: delta(bv, cv), regression: false };
+      if (bv !== null && cv !== null) row.regression = cv > bv * (1 + tol / 100) && cv - bv >= minMs;
+      else row.note = bv === null ? 'new in current' : 'missing in current';
+      rows.push(row);
+    }
+  }
+
+  const bRates = new Map(apiSeconds(baseline.series).map((a) => [a.api, meanAcceptedPerSec(a)]));
+  const cRates = new Map(apiSeconds(current.series).map((a) => [a.api, meanAcceptedPerSec(a)]));
+  for (const api of new Set([...bRates.keys(), ...cRates.keys()])) {
+    const bv = bRates.has(api) ? round2(bRates.get(api) ?? 0) : null;
+    const cv = cRates.has(api) ? round2(cRates.get(api) ?? 0) : null;
+    const row: ComparisonRow = { kind: 'rate', subject: api, metric: 'accepted/s', baseline: bv, current: cv, deltaPct: delta(bv, cv), regression: false };
+    if (bv !== null && cv !== null) row.regression = cv < bv * (1 - tol / 100);
+    else if (bv !== null) {
+      row.regression = bv > 0;
+      row.note = 'not offered in current';
+    } else row.note = 'new in current';
+    rows.push(row);
+  }
+
+  const share = (r: RunReport) => (r.devices === 0 ? 0 : r.outcomes.provisioned / r.devices);
+  const bs = round4(share(baseline));
+  const cs = round4(share(current));
+  rows.push({ kind: 'outcome', subject: 'provisioned', metric: 'share', baseline: bs, current: cs, deltaPct: delta(bs, cs), regression: cs < bs * (1 - tol / 100) });
+
+  return {
+    baseline: { runId: baseline.runId, source: o.baselineSource ?? baseline.runId, scenarioHash: baseline.scenarioHash },
+    current: { runId: current.runId, scenarioHash: current.scenarioHash },
+    tolerancePct: tol,
+    minLatencyDeltaMs: minMs,
+    rows,
+    regressions: rows.filter((r) => r.regression).length,
+    warnings,
+  };
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+const round4 = (v: number) => Math.round(v * 10000) / 10000;
+
+/** A run folder (its report.json) or a report.json file; bad input is an InputError (exit 2). */
+export function loadReportFile(where: string): RunReport {
+  const file = existsSync(where) && statSync(where).isDirectory() ? path.join(where, 'report.json') : where;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file (give a run folder or a report.json)' : String(code ?? err)}`, { file });
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${file}: not valid JSON: ${(err as Error).message}`, { file });
+  }
+  const r = doc as Partial<RunReport>;
+  if (typeof r !== 'object' || r === null || typeof r.schemaVersion !== 'number' || typeof r.steps !== 'object' || typeof r.series !== 'object') {
+    throw new InputError(`${file}: not a fleetsim report.json (schemaVersion, steps and series are required)`, { file });
+  }
+  if (r.schemaVersion > REPORT_SCHEMA_VERSION) {
+    throw new InputError(`${file}: written by a newer fleetsim (report schema ${r.schemaVersion} > ${REPORT_SCHEMA_VERSION}); upgrade fleetsim to compare it`, { file });
+  }
+  return r as RunReport;
+}
+
+function fmt(v: number | null, metric: string): string {
+  if (v === null) return '—';
+  if (metric === 'share') return `${(v * 100).toFixed(1)}%`;
+  if (metric === 'accepted/s') return v.toFixed(2);
+  return v >= 100 ? v.toFixed(0) : v.toFixed(1);
+}
+
+/** The comparison as a plain-text table (one row per metric; regressions marked). */
+export function formatComparison(c: Comparison): string {
+  const lines: string[] = [];
+  lines.push(`baseline ${c.baseline.runId} (${c.baseline.source}) → current ${c.current.runId}; tolerance ${c.tolerancePct}%`);
+  for (const w of c.warnings) lines.push(`! ${w}`);
+  const head = ['', 'subject', 'metric', 'baseline', 'current', 'delta'];
+  const body = c.rows.map((r) => [
+    r.regression ? 'REGRESSION' : '',
+    r.subject,
+    r.metric,
+    fmt(r.baseline, r.metric),
+    fmt(r.current, r.metric),
+    r.deltaPct === null ? (r.note ?? '—') : `${r.deltaPct > 0 ? '+' : ''}${r.deltaPct.toFixed(1)}%`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i >= 3 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  lines.push(line(head));
+  for (const row of body) lines.push(line(row));
+  lines.push(c.regressions === 0 ? 'no regressions' : `${c.regressions} regression${c.regressions === 1 ? '' : 's'} beyond ${c.tolerancePct}%`);
+  return lines.join('\n');
+}

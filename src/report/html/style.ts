@@ -1,0 +1,39 @@
+/** The stylesheet of report.html: light, readable, printable; no web fonts, no images. */
+export const PAGE_CSS = `
+:root { --fg: #0f172a; --muted: #64748b; --line: #e2e8f0; --bg: #f8fafc; --card: #fff;
+  --ok: #16a34a; --bad: #dc2626; --warn: #d97706; --accent: #2563eb; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
+header { background: #0f172a; color: #f8fafc; padding: 20px 32px; }
+header h1 { margin: 0 0 4px; font-size: 22px; font-weight: 600; }
+header .meta { color: #cbd5e1; font-size: 13px; }
+header .meta span { margin-right: 18px; white-space: nowrap; }
+main { max-width: 1280px; margin: 0 auto; padding: 20px 32px 48px; }
+section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin: 16px 0; }
+section h2 { margin: 0 0 4px; font-size: 16px; font-weight: 600; }
+section p.hint { margin: 0 0 12px; color: var(--muted); font-size: 13px; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; vertical-align: middle; }
+.badge.ok { background: #dcfce7; color: #166534; }
+.badge.bad { background: #fee2e2; color: #991b1b; }
+.badge.warn { background: #fef3c7; color: #92400e; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; background: var(--card); }
+.card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.card .value { font-size: 24px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.card.ok .value { color: var(--ok); } .card.bad .value { color: var(--bad); } .card.warn .value { color: var(--warn); }
+.verdict { font-size: 16px; border-left: 4px solid var(--accent); padding: 8px 14px; background: #eff6ff; margin: 12px 0 0; }
+.grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
+.chart { position: relative; height: 300px; }
+.chart.tall { height: 380px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
+th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
+td.num, th.num { text-align: right; }
+tr.fail td { background: #fef2f2; }
+.pass { color: var(--ok); font-weight: 600; } .fail { color: var(--bad); font-weight: 600; }
+.warnings li { color: var(--warn); }
+pre { background: #0f172a; color: #e2e8f0; padding: 14px 16px; border-radius: 6px; overflow: auto; font-size: 12px; line-height: 1.45; }
+.empty { color: var(--muted); font-style: italic; }
+footer { color: var(--muted); font-size: 12px; text-align: center; padding: 12px; }
+@media print { header { background: none; color: var(--fg); } header .meta { color: var(--muted); } section { break-inside: avoid; } }
+`;

@@ -1,0 +1,181 @@
+/**
+ * The data behind report.html, computed in Node from a RunReport: per-second rates per API,
+ * latency percentile distributions decoded from the HDR histograms (never in the browser),
+ * outcomes, rejections, attempts, generator health, checks, analysis and the comparison.
+ * Every chart series is plain arrays, so the page only has to draw.
+ */
+import YAML from 'yaml';
+import { LatencyHistogram } from '../../metrics/histogram.js';
+import { STEP_NAMES } from '../../metrics/names.js';
+import type { RunReport } from '../build.js';
+import type { Comparison } from '../compare.js';
+import { activitySeconds, apiSeconds, meanAcceptedPerSec, seriesLength, totalOf } from '../series.js';
+
+/** Percentiles of the latency distribution chart (0 = min, 100 = max). */
+export const DISTRIBUTION_PERCENTILES = [0, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100];
+
+export interface ApiRateView {
+  api: string;
+  offered: number[];
+  accepted: number[];
+  throttled: number[];
+  rejected: number[];
+  timeout: number[];
+  totals: { offered: number; accepted: number; throttled: number; rejected: number; timeout: number; meanAcceptedPerSec: number };
+}
+
+export interface HtmlView {
+  title: string;
+  runId: string;
+  status: string;
+  statusReason?: string;
+  startedAt: string;
+  durationMs: number;
+  target: string;
+  plan: string;
+  devices: number;
+  shard: string;
+  outcomes: { provisioned: number; failed: number; dropped: number; labels: string[]; values: number[]; kinds: Array<'provisioned' | 'failed' | 'dropped'> };
+  seconds: number[];
+  rates: ApiRateView[];
+  activity: { started: number[]; provisioned: number[]; failed: number[]; dropped: number[] };
+  latency: { percentiles: string[]; steps: Array<{ step: string; count: number; valuesMs: number[] }> };
+  stepsTable: Array<{ step: string; count: number; p50: number; p90: number; p99: number; max: number }>;
+  rejections: Array<{ label: string; api: string; statusCode: number; errorCode: string; count: number }>;
+  attempts: { labels: string[]; values: number[] };
+  health: { seconds: number[]; eventLoopP99Ms: number[]; lateStarts: number[]; starts: number[]; summary: string; saturated: boolean };
+  thresholds: RunReport['thresholds'];
+  expectations: RunReport['expectations'];
+  verdict?: string;
+  analysis: Array<{ api: string; plateau: string; onset: string; recovery: string; meanAccepted: string; throttled: number; timedOut: number }>;
+  comparison?: Comparison;
+  merged?: NonNullable<RunReport['merged']>;
+  warnings: string[];
+  scenarioYaml: string;
+}
+
+function percentileLabel(p: number): string {
+  if (p === 0) return 'min';
+  if (p === 100) return 'max';
+  return `p${p}`;
+}
+
+function distributionOf(encoded: string): number[] {
+  const h = LatencyHistogram.decode(encoded);
+  try {
+    return h.distribution(DISTRIBUTION_PERCENTILES).map((d) => Math.round(d.valueMs * 1000) / 1000);
+  } finally {
+    h.destroy();
+  }
+}
+
+const rate = (v: number) => `${v >= 10 ? v.toFixed(1) : v.toFixed(2)}/s`;
+
+function analysisRows(r: RunReport): HtmlView['analysis'] {
+  const apis = r.analysis?.apis;
+  if (apis === undefined) return [];
+  return Object.entries(apis).map(([api, a]) => ({
+    api,
+    plateau: a.plateauPerSec === null ? '—' : rate(a.plateauPerSec),
+    onset: a.onset === undefined ? '—' : `t=${a.onset.tSec}s at ${rate(a.onset.offeredPerSec)} offered (${(a.onset.share429 * 100).toFixed(0)}% 429)`,
+    recovery: a.recovery === undefined ? '—' : `429s from t=${a.recovery.firstThrottledSec}s to t=${a.recovery.lastThrottledSec}s; drained by t=${a.recovery.drainedSec}s (${a.recovery.durationSec} s)`,
+    meanAccepted: rate(a.meanAcceptedPerSec),
+    throttled: a.throttled,
+    timedOut: a.timedOut,
+  }));
+}
+
+export function buildHtmlView(r: RunReport): HtmlView {
+  const len = Math.max(seriesLength(r.series), 1);
+  const seconds = Array.from({ length: len }, (_, i) => i);
+  const pad = (xs: number[]) => (xs.length >= len ? xs : [...xs, ...new Array<number>(len - xs.length).fill(0)]);
+  const rates: ApiRateView[] = apiSeconds(r.series).map((a) => ({
+    api: a.api,
+    offered: pad(a.offered),
+    accepted: pad(a.accepted),
+    throttled: pad(a.throttled),
+    rejected: pad(a.rejected),
+    timeout: pad(a.timeout),
+    totals: {
+      offered: totalOf(a.offered),
+      accepted: totalOf(a.accepted),
+      throttled: totalOf(a.throttled),
+      rejected: totalOf(a.rejected),
+      timeout: totalOf(a.timeout),
+      meanAcceptedPerSec: Math.round(meanAcceptedPerSec(a) * 100) / 100,
+    },
+  }));
+  const act = activitySeconds(r.series);
+
+  const stepOrder = [...STEP_NAMES, ...Object.keys(r.steps).filter((s) => !(STEP_NAMES as readonly string[]).includes(s))];
+  const steps = stepOrder.map((s) => [s, r.steps[s]] as const).filter(([, v]) => v !== undefined && v.count > 0);
+  const latencySteps = steps.filter(([, v]) => v?.histogram !== undefined && v.histogram !== '').map(([step, v]) => ({ step, count: v?.count ?? 0, valuesMs: distributionOf(v?.histogram ?? '') }));
+
+  const labels: string[] = [];
+  const values: number[] = [];
+  const kinds: HtmlView['outcomes']['kinds'] = [];
+  if (r.outcomes.provisioned > 0) {
+    labels.push('provisioned');
+    values.push(r.outcomes.provisioned);
+    kinds.push('provisioned');
+  }
+  for (const kind of ['failed', 'dropped'] as const) {
+    for (const [reason, n] of Object.entries(r.outcomes[kind]).sort((a, b) => b[1] - a[1])) {
+      if (n === 0) continue;
+      labels.push(`${kind}: ${reason}`);
+      values.push(n);
+      kinds.push(kind);
+    }
+  }
+
+  const attemptKeys = Object.keys(r.attempts ?? {}).sort((a, b) => Number(a) - Number(b));
+  const g = r.generator;
+  const healthLen = Math.max(len, ...Object.keys(g.perSecond ?? {}).map((k) => Number(k) + 1));
+  const hs = Array.from({ length: healthLen }, (_, i) => i);
+  const perSec = (f: 'eventLoopP99Ms' | 'lateStarts' | 'starts') => hs.map((i) => Math.round((g.perSecond?.[String(i)]?.[f] ?? 0) * 100) / 100);
+
+  const view: HtmlView = {
+    title: r.scenario?.name ?? r.runId,
+    runId: r.runId,
+    status: r.status,
+    startedAt: r.startedAt,
+    durationMs: r.durationMs,
+    target: r.target,
+    plan: r.plan,
+    devices: r.devices,
+    shard: r.shard.index === 0 ? `merged from ${r.shard.count} shards` : r.shard.count === 1 ? 'unsharded' : `shard ${r.shard.index} of ${r.shard.count}`,
+    outcomes: {
+      provisioned: r.outcomes.provisioned,
+      failed: Object.values(r.outcomes.failed).reduce((a, b) => a + b, 0),
+      dropped: Object.values(r.outcomes.dropped).reduce((a, b) => a + b, 0),
+      labels,
+      values,
+      kinds,
+    },
+    seconds,
+    rates,
+    activity: { started: pad(act.started), provisioned: pad(act.provisioned), failed: pad(act.failed), dropped: pad(act.dropped) },
+    latency: { percentiles: DISTRIBUTION_PERCENTILES.map(percentileLabel), steps: latencySteps },
+    stepsTable: steps.map(([step, v]) => ({ step, count: v?.count ?? 0, p50: v?.p50 ?? 0, p90: v?.p90 ?? 0, p99: v?.p99 ?? 0, max: v?.max ?? 0 })),
+    rejections: (r.rejections ?? []).map((x) => ({ label: `${x.api} ${x.statusCode} ${x.errorCode}`, api: x.api, statusCode: x.statusCode, errorCode: x.errorCode, count: x.count })),
+    attempts: { labels: attemptKeys, values: attemptKeys.map((k) => r.attempts[k] ?? 0) },
+    health: {
+      seconds: hs,
+      eventLoopP99Ms: perSec('eventLoopP99Ms'),
+      lateStarts: perSec('lateStarts'),
+      starts: perSec('starts'),
+      summary: `${g.workers} worker${g.workers === 1 ? '' : 's'}; event-loop p99 ≤ ${g.eventLoopP99Ms} ms; ${g.lateStarts} of ${g.starts} starts late; busy ≤ ${Math.round(g.maxUtilization * 100)}%`,
+      saturated: g.saturated === true,
+    },
+    thresholds: r.thresholds ?? [],
+    expectations: r.expectations ?? [],
+    analysis: analysisRows(r),
+    warnings: r.warnings ?? [],
+    scenarioYaml: YAML.stringify(r.scenario ?? {}),
+  };
+  if (r.statusReason !== undefined) view.statusReason = r.statusReason;
+  if (r.analysis?.verdict !== undefined) view.verdict = r.analysis.verdict;
+  if (r.comparison !== undefined) view.comparison = r.comparison;
+  if (r.merged !== undefined) view.merged = r.merged;
+  return view;
+}

@@ -1,0 +1,87 @@
+/**
+ * Connection rules end to end through the emulator (MQTT 5 reason codes): client IDs, takeover,
+ * certificate status, and ownership-token expiry deleting an unregistered certificate.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { REJECTIONS } from '../../../src/protocol/index.js';
+import { startTestEmulator } from '../../helpers/emulator.js';
+import { acceptedBody, claimOf, connect, provisionDevice, request, tryConnect, waitFor } from './emu-client.js';
+
+test('client IDs starting with $ or over 128 bytes are refused with 0x85', async (t) => {
+  const emu = await startTestEmulator();
+  t.after(() => emu.close());
+  for (const clientId of ['$reserved', 'é'.repeat(65)]) {
+    const o = await tryConnect(emu, claimOf(emu), { clientId, protocolVersion: 5 });
+    o.client.end(true);
+    assert.equal(o.error?.code, 0x85, clientId.slice(0, 10));
+  }
+  const ok = await tryConnect(emu, claimOf(emu), { clientId: 'x'.repeat(128), protocolVersion: 5 });
+  ok.client.end(true);
+  assert.ok(ok.connack, '128 bytes is allowed');
+});
+
+test('a second connection with the same client ID takes over: the first gets DISCONNECT 0x8E', async (t) => {
+  const emu = await startTestEmulator({ quotas: { connectPerClientId: 'unlimited' } });
+  t.after(() => emu.close());
+  const first = await connect(emu, claimOf(emu), { clientId: 'twin', protocolVersion: 5 });
+  const kicked = waitFor<[{ reasonCode?: number }]>(first, 'disconnect');
+  const second = await connect(emu, claimOf(emu), { clientId: 'twin', protocolVersion: 5 });
+  t.after(() => [first, second].forEach((c) => c.end(true)));
+  assert.equal((await kicked)[0].reasonCode, 0x8e);
+  const r = await request(second, 'CreateKeysAndCertificate', {});
+  assert.equal(r.kind, 'accepted', 'the new connection serves');
+});
+
+test('a certificate that is PENDING_ACTIVATION, INACTIVE, REVOKED or deleted cannot connect (0x87)', async (t) => {
+  const emu = await startTestEmulator();
+  t.after(() => emu.close());
+  const tryAs = async (creds: { cert: string; key: string }, clientId: string) => {
+    const o = await tryConnect(emu, creds, { clientId, protocolVersion: 5 });
+    o.client.end(true);
+    return o.connack !== undefined ? 'connected' : o.error?.code;
+  };
+  // issued but never registered
+  const claim = await connect(emu, claimOf(emu), { clientId: 'issuer' });
+  const pending = acceptedBody(await request(claim, 'CreateKeysAndCertificate', {}));
+  await claim.endAsync();
+  assert.equal(await tryAs({ cert: String(pending.certificatePem), key: String(pending.privateKey) }, 'pending'), 0x87);
+
+  const dev = await provisionDevice(emu, '051');
+  const creds = { cert: dev.cert, key: dev.key };
+  assert.equal(await tryAs(creds, dev.thingName), 'connected');
+  emu.registry.updateCertificateStatus(dev.certificateId, 'INACTIVE');
+  await new Promise((r) => setTimeout(r, 1100)); // connects per client ID: 1/s
+  assert.equal(await tryAs(creds, dev.thingName), 0x87);
+  emu.registry.updateCertificateStatus(dev.certificateId, 'REVOKED');
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.equal(await tryAs(creds, dev.thingName), 0x87);
+
+  const dev2 = await provisionDevice(emu, '052');
+  const arn = emu.registry.getCertificate(dev2.certificateId)!.certificateArn;
+  emu.registry.updateCertificateStatus(dev2.certificateId, 'INACTIVE');
+  emu.registry.detachThingPrincipal(dev2.thingName, arn);
+  emu.registry.deleteCertificate(dev2.certificateId, { forceDelete: true });
+  assert.equal(await tryAs({ cert: dev2.cert, key: dev2.key }, dev2.thingName), 0x87);
+  assert.equal((emu.stats().totals as Record<string, number>)['connects_refused{reason=certificate}'], 4);
+});
+
+test('an ownership token that expires deletes its unregistered certificate; the token is then refused 400', async (t) => {
+  const emu = await startTestEmulator({ tokenTtlMs: 200 });
+  t.after(() => emu.close());
+  const c = await connect(emu, claimOf(emu), { clientId: 'slow-device' });
+  t.after(() => c.end(true));
+  const created = acceptedBody(await request(c, 'CreateKeysAndCertificate', {}));
+  const id = String(created.certificateId);
+  assert.equal(emu.registry.getCertificate(id)?.status, 'PENDING_ACTIVATION');
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(emu.registry.getCertificate(id), undefined, 'deleted at expiry');
+  const reg = await request(c, 'RegisterThing', { certificateOwnershipToken: created.certificateOwnershipToken, parameters: { SerialNumber: '061' } });
+  assert.equal(reg.kind, 'rejected');
+  assert.equal(reg.kind === 'rejected' && reg.body.errorCode, REJECTIONS.invalidToken.errorCode);
+  assert.equal((emu.stats().totals as Record<string, number>).certificates_expired, 1);
+  // a registered certificate survives its token's expiry
+  const dev = await provisionDevice(emu, '062');
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(emu.registry.getCertificate(dev.certificateId)?.status, 'ACTIVE');
+});

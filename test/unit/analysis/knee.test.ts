@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeKnee, findFailingStep, stepRates, type StepModel } from '../../../src/analysis/knee.js';
+import { LatencyHistogram } from '../../../src/metrics/histogram.js';
+import { accumulate, put, type Series } from './synthetic.js';
+
+const model: StepModel = { start: 4, increment: 4, stepDuration: 3000, maxRate: 20, stopWhen: { share429: 0.05, p99: 2000, failures: 0.01 }, p99Of: 'provision' };
+
+/** Steps of 3 s at 4, 8, 12, 16, 20/s against an API that accepts at most q/s (no burst). */
+function synthetic(q: number, opts: { slowStep?: number; failStep?: number } = {}) {
+  const series: Series = {};
+  const histograms: Record<string, string> = {};
+  stepRates(model).forEach((rate, k) => {
+    const h = new LatencyHistogram();
+    for (let t = k * 3; t < k * 3 + 3; t++) {
+      put(series, t, 'started', undefined, rate);
+      put(series, t, 'offered', { api: 'CreateKeysAndCertificate' }, rate);
+      put(series, t, 'accepted', { api: 'CreateKeysAndCertificate' }, rate);
+      const accepted = Math.min(rate, q);
+      put(series, t, 'offered', { api: 'RegisterThing' }, rate);
+      put(series, t, 'accepted', { api: 'RegisterThing' }, accepted);
+      put(series, t, 'rejected', { api: 'RegisterThing', status: '429', code: 'Throttled' }, rate - accepted);
+      const failed = opts.failStep === k + 1 ? 1 : 0;
+      put(series, t, 'provisioned', undefined, accepted - failed);
+      put(series, t, 'failed', { reason: 'verify_connect: timeout' }, failed);
+      for (let i = 0; i < accepted; i++) h.recordMillis(opts.slowStep === k + 1 ? 2500 : 300);
+    }
+    histograms[`provision{window=${k}}`] = h.encode();
+  });
+  return accumulate(series, { histograms });
+}
+
+test('step rates run from start by increment up to maxRate', () => {
+  assert.deepEqual(stepRates(model), [4, 8, 12, 16, 20]);
+  assert.deepEqual(stepRates({ start: 0.5, increment: 0.25, maxRate: 1.1 }), [0.5, 0.75, 1]);
+});
+
+test('a knee search against a quota q stops at the first step above q and reports q as the sustainable rate', () => {
+  const k = analyzeKnee(model, synthetic(10), 15);
+  assert.deepEqual(k.knee, { step: 2, ratePerSec: 8 });
+  assert.equal(k.stoppedAt?.step, 3);
+  assert.equal(k.stoppedAt?.ratePerSec, 12);
+  assert.match(k.stoppedAt?.reasons[0] ?? '', /RegisterThing 429 share 17% ≥ 5\.0%/);
+  assert.equal(k.steps.length, 3, 'rows up to the stopping step');
+  assert.deepEqual(k.steps[2]?.apis.RegisterThing, { offeredPerSec: 12, acceptedPerSec: 10, share429: 0.1667 });
+  assert.equal(k.steps[0]?.p99Ms !== null && Math.abs((k.steps[0]?.p99Ms ?? 0) - 300) < 1, true);
+  assert.deepEqual(k.apis.RegisterThing, { sustainablePerSec: 10, bound: 'throttled' });
+  assert.deepEqual(k.apis.CreateKeysAndCertificate, { sustainablePerSec: 12, bound: 'not-reached' }, 'never throttled: a lower bound');
+  assert.equal(k.summary, 'Knee at 8/s offered (step 2); stopped at 12/s because RegisterThing 429 share 17% ≥ 5.0%; RegisterThing sustains 10/s.');
+});
+
+test('p99 and failures stop the search too; no stop condition met means no knee up to maxRate', () => {
+  const slow = analyzeKnee(model, synthetic(100, { slowStep: 2 }), 15);
+  assert.equal(slow.stoppedAt?.step, 2);
+  assert.match(slow.stoppedAt?.reasons.join() ?? '', /p99 provision 2\.5 s ≥ 2\.0 s/);
+  const failing = analyzeKnee(model, synthetic(100, { failStep: 3 }), 15);
+  assert.equal(failing.stoppedAt?.step, 3);
+  assert.match(failing.stoppedAt?.reasons.join() ?? '', /failures 8\.3% ≥ 1\.0%/);
+  const none = analyzeKnee(model, synthetic(100), 15);
+  assert.equal(none.stoppedAt, undefined);
+  assert.deepEqual(none.knee, { step: 5, ratePerSec: 20 });
+  assert.match(none.summary, /^No knee up to 20\/s: every step passed/);
+  const first = analyzeKnee(model, synthetic(2), 15);
+  assert.equal(first.knee, undefined);
+  assert.match(first.summary, /^No sustainable rate: the first step \(4\/s\) already failed because RegisterThing 429 share 50%/);
+  const short = analyzeKnee(model, synthetic(100), 7);
+  assert.equal(short.steps[2]?.complete, false);
+  assert.match(short.summary, /No knee found before the run ended \(the last step that passed ran at 8\/s/);
+});
+
+test('the live check only judges steps that ended at least settleMs ago', () => {
+  const acc = synthetic(10);
+  assert.equal(findFailingStep(model, acc, 9000), undefined, 'step 3 ends at 9 s: not yet');
+  assert.equal(findFailingStep(model, acc, 10_400), undefined);
+  assert.equal(findFailingStep(model, acc, 10_500)?.step, 3);
+});
