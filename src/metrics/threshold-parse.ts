@@ -11,22 +11,13 @@
  * Pure and dependency-free, so the scenario schema can check expressions at validate time and
  * a parse error names the column. Semantics live in thresholds.ts.
  */
+import { STEP_NAMES } from './names.js';
 
 export const COMPARATORS = ['<', '<=', '>', '>=', '==', '!='] as const;
 export type Comparator = (typeof COMPARATORS)[number];
 
-/** Histogram metrics (per-step latencies); keep in step with metrics/names.ts STEP_NAMES. */
-export const LATENCY_METRICS = [
-  'connect',
-  'subscribe',
-  'create_certificate',
-  'register_thing',
-  'verify_connect',
-  'verify_publish',
-  'reconnect',
-  'provision',
-  'provision_service',
-] as const;
+/** Histogram metrics: the per-step latencies. */
+export const LATENCY_METRICS = STEP_NAMES;
 
 /** Device outcomes (filter: reason). */
 export const OUTCOME_METRICS = ['provisioned', 'failed', 'dropped'] as const;

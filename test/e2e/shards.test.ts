@@ -15,7 +15,7 @@ import { sampleScenario } from '../unit/report/sample-run.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { InputError } from '../../src/util/errors.js';
 import { startAwsLikeEmulator, type AwsLikeEmulator } from '../helpers/aws-target.js';
-import { makeWorkspace, runCli } from '../helpers/cli.js';
+import { fleetYaml, makeWorkspace, runCli } from '../helpers/cli.js';
 import { checkJunitShape } from '../helpers/junit-shape.js';
 
 const DEVICES = 41;
@@ -30,16 +30,7 @@ target:
   caFile: ${a.files.ca}
   claimCertFile: ${a.files.cert}
   claimKeyFile: ${a.files.key}
-fleet:
-  devices: ${DEVICES}
-  clientId: "sh-{runId}-{index}"
-  serial: "{runId}-{index:4}"
-  templateName: fleet-prov-test-template
-  parameters:
-    SerialNumber: "{serial}"
-flow:
-  replyTimeout: 10s
-load:
+${fleetYaml(DEVICES, { clientId: 'sh-{runId}-{index}', serial: '{runId}-{index:4}' })}load:
   model: closed
   concurrency: ${concurrency}
 `;

@@ -7,6 +7,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/emulator.js';
 import { startTestEmulator } from './emulator.js';
+import { fleetYaml } from './cli.js';
 
 export interface AwsLikeEmulator {
   emu: Emulator;
@@ -38,16 +39,7 @@ target:
   claimKeyFile: ${a.files.key}
   controlPlaneEndpoint: ${a.controlPlaneUrl}
 ${o.targetExtra ?? ''}
-fleet:
-  devices: ${devices}
-  clientId: "t-{runId}-{index}"
-  serial: "{index:4}"
-  templateName: fleet-prov-test-template
-  parameters:
-    SerialNumber: "{serial}"
-flow:
-  replyTimeout: 10s
-load:
+${fleetYaml(devices)}load:
   model: closed
   concurrency: ${o.concurrency ?? 10}
 `;

@@ -53,21 +53,26 @@ export function runCli(
   });
 }
 
-/** A small emulator scenario (YAML text) with overrides for the load section. */
-export function smallScenario(devices: number, load = 'model: closed\n  concurrency: 10', extra = ''): string {
-  return `name: test
-target:
-  type: emulator
-fleet:
+/** The fleet and flow sections every test scenario shares (YAML text). */
+export function fleetYaml(devices: number, o: { clientId?: string; serial?: string } = {}): string {
+  return `fleet:
   devices: ${devices}
-  clientId: "t-{runId}-{index}"
-  serial: "{index:4}"
+  clientId: "${o.clientId ?? 't-{runId}-{index}'}"
+  serial: "${o.serial ?? '{index:4}'}"
   templateName: fleet-prov-test-template
   parameters:
     SerialNumber: "{serial}"
 flow:
   replyTimeout: 10s
-load:
+`;
+}
+
+/** A small emulator scenario (YAML text) with overrides for the load section. */
+export function smallScenario(devices: number, load = 'model: closed\n  concurrency: 10', extra = ''): string {
+  return `name: test
+target:
+  type: emulator
+${fleetYaml(devices)}load:
   ${load}
 emulator:
   templates:

@@ -9,18 +9,12 @@ import { LatencyHistogram } from '../../metrics/histogram.js';
 import { STEP_NAMES } from '../../metrics/names.js';
 import type { RunReport } from '../build.js';
 import type { Comparison } from '../compare.js';
-import { activitySeconds, apiSeconds, meanAcceptedPerSec, seriesLength, totalOf } from '../series.js';
+import { activitySeconds, apiSeconds, meanAcceptedPerSec, seriesLength, totalOf, type ApiSeconds } from '../series.js';
 
 /** Percentiles of the latency distribution chart (0 = min, 100 = max). */
 export const DISTRIBUTION_PERCENTILES = [0, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100];
 
-export interface ApiRateView {
-  api: string;
-  offered: number[];
-  accepted: number[];
-  throttled: number[];
-  rejected: number[];
-  timeout: number[];
+export interface ApiRateView extends ApiSeconds {
   totals: { offered: number; accepted: number; throttled: number; rejected: number; timeout: number; meanAcceptedPerSec: number };
 }
 
