@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Broker } from './broker.js';
 import { BrokerError } from './errors.js';
+import { PeerCertificateCache } from './peer-certificate.js';
 
 export interface TlsBrokerServerOptions {
   /** default 127.0.0.1 */
@@ -47,7 +48,9 @@ function listen(server: tls.Server, host: string, port: number): Promise<number>
       reject(new BrokerError('BROKER_TLS_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${err.message}`));
     };
     server.once('error', onError);
-    server.listen(port, host, () => {
+    // AWS's front ends absorb launch-day bursts; a 511-deep accept queue would drop SYNs
+    // (and add 1-3 s retransmits) long before the emulator's quotas speak
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', onError);
       const address = server.address();
       resolve(typeof address === 'object' && address ? address.port : port);
@@ -60,6 +63,7 @@ export async function createTlsBrokerServer(broker: Broker, opts: TlsBrokerServe
   const host = opts.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
   let handshakeFailures = 0;
+  const peerCertificates = new PeerCertificateCache();
   const server = tls.createServer({
     ...buildContextOptions(opts, opts.ca),
     requestCert: true,
@@ -83,8 +87,8 @@ export async function createTlsBrokerServer(broker: Broker, opts: TlsBrokerServe
       remoteAddress: socket.remoteAddress,
       alpnProtocol: socket.alpnProtocol ?? false,
       servername: socket.servername ?? false,
-      // getPeerCertificate(true) walks and converts the whole chain; the X509Certificate is cheap
-      peerCertificate: socket.getPeerX509Certificate() ?? null,
+      // parsed once per distinct certificate (peer-certificate.ts): most devices share a claim certificate
+      peerCertificate: peerCertificates.lookup(socket),
     });
   });
   server.on('error', () => {
