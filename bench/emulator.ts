@@ -6,7 +6,7 @@
  *      SecureContext, EC certificates), the emulator beside Mosquitto measured the same way in the
  *      same run, alternating, and their ratio.
  *
- *   node dist/bench/emulator.js [--seconds 3] [--clients 1000] [--in-flight 50] [--runs 3] [--connections 4]
+ *   node dist/bench/emulator.js [--seconds 3] [--clients 1000] [--in-flight 50] [--runs 3] [--warmup 500] [--connections 4]
  *                               [--phases abc] [--no-mosquitto]
  * Profile the broker: node --cpu-prof dist/bench/emulator.js --phases c --no-mosquitto
  */
@@ -52,12 +52,16 @@ function measureIssue(seconds: number): { fixedKey: number; freshKey: number } {
   return { fixedKey: loop(() => issue()), freshKey: loop(() => issue(generateKeyPairSyncFor('ec-p256').publicKey)) };
 }
 
-/** Run one job in a fresh client process. */
-function runClients(job: ClientJob): Promise<ClientResult> {
+/** Run one job in a fresh client process; `onMeasuring` when its measured part starts. */
+function runClients(job: ClientJob, onMeasuring?: () => void): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
     const child = fork(CLIENT_SCRIPT, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.once('message', (m: ClientResult | { error: string }) => ('error' in m ? reject(new Error(m.error)) : resolve(m)));
+    child.on('message', (m: ClientResult | { error: string } | { measuring: true }) => {
+      if ('measuring' in m) onMeasuring?.();
+      else if ('error' in m) reject(new Error(m.error));
+      else resolve(m);
+    });
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`client process exited with ${code} before answering`));
@@ -96,10 +100,20 @@ interface ConnectRun {
   brokerCpu: number;
 }
 
-async function measureEmulatorConnects(emu: Emulator, clients: number, inFlight: number, run: number): Promise<ConnectRun> {
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const result = await runClients({ kind: 'connect', ...emulatorTls(emu), clients, inFlight, idPrefix: `emu-${run}`, timeoutMs: 30_000 });
+interface ConnectShape {
+  clients: number;
+  inFlight: number;
+  warmup: number;
+}
+
+/** Broker CPU is sampled from when the client process says its warm-up is over (see mqtt-clients.ts). */
+async function measureEmulatorConnects(emu: Emulator, shape: ConnectShape, run: number): Promise<ConnectRun> {
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  const result = await runClients({ kind: 'connect', ...emulatorTls(emu), ...shape, idPrefix: `emu-${run}`, timeoutMs: 30_000 }, () => {
+    cpu0 = process.cpuUsage();
+    t0 = performance.now();
+  });
   const cpu = process.cpuUsage(cpu0);
   return { result, brokerCpu: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100 };
 }
@@ -116,6 +130,8 @@ export async function main(): Promise<void> {
   const clients = arg('clients', 1000);
   const inFlight = arg('in-flight', 50);
   const runs = arg('runs', 3);
+  const pw = process.argv.indexOf('--warmup');
+  const warmup = pw > 0 ? Number(process.argv[pw + 1]) : 500;
   const connections = arg('connections', 4);
   const pi = process.argv.indexOf('--phases');
   const phases = pi > 0 ? (process.argv[pi + 1] ?? '') : 'abc';
@@ -139,21 +155,28 @@ export async function main(): Promise<void> {
     if (!phases.includes('c')) return;
     const bin = process.argv.includes('--no-mosquitto') ? undefined : findMosquitto();
     const creds = mosquittoCredentials();
-    console.log(`(c) mTLS CONNECT→CONNACK, MQTT.js in a child process, ${clients} clients, ${inFlight} in flight, shared SecureContext, EC P-256:`);
+    const shape: ConnectShape = { clients, inFlight, warmup };
+    console.log(
+      `(c) mTLS CONNECT→CONNACK, MQTT.js in a child process, ${clients} clients (after ${warmup} warm-up), ${inFlight} in flight, shared SecureContext, EC P-256:`,
+    );
     if (bin === undefined) console.log('    mosquitto not installed (apt-get install -y mosquitto) or --no-mosquitto: measuring the emulator only');
     else console.log(`    mosquitto ${mosquittoVersion(bin)} (${bin}), require_certificate true, same client code`);
     const emuRates: number[] = [];
     const mosqRates: number[] = [];
     for (let run = 1; run <= runs; run++) {
-      const e = await measureEmulatorConnects(emu, clients, inFlight, run);
+      const e = await measureEmulatorConnects(emu, shape, run);
       emuRates.push(e.result.perSecond);
       console.log(`    run ${run} emulator  ${describeConnect(e)}`);
       if (bin === undefined) continue;
       const broker = await startMosquitto(bin, creds.server);
       try {
-        const cpu0 = broker.cpuSeconds();
-        const t0 = performance.now();
-        const result = await runClients({ kind: 'connect', host: '127.0.0.1', port: broker.port, ...creds.client, clients, inFlight, idPrefix: `mosq-${run}`, timeoutMs: 30_000 });
+        let cpu0 = broker.cpuSeconds();
+        let t0 = performance.now();
+        const job: ClientJob = { kind: 'connect', host: '127.0.0.1', port: broker.port, ...creds.client, ...shape, idPrefix: `mosq-${run}`, timeoutMs: 30_000 };
+        const result = await runClients(job, () => {
+          cpu0 = broker.cpuSeconds();
+          t0 = performance.now();
+        });
         const m = { result, brokerCpu: ((broker.cpuSeconds() - cpu0) / ((performance.now() - t0) / 1000)) * 100 };
         mosqRates.push(result.perSecond);
         console.log(`    run ${run} mosquitto ${describeConnect(m)}`);

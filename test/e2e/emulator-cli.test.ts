@@ -151,7 +151,11 @@ test('fleetsim emulator: a port in use exits 3 with a hint; a missing template f
   assert.match(busy.stderr, /hint: .*--port/);
   assert.doesNotMatch(busy.stderr, /\n\s+at /, 'no stack trace');
 
-  const missing = await runCli(['emulator', '--port', '0', '--dir', dir, '--template', 'mine=/no/such/template.json'], { timeoutMs: 20_000 });
+  // every problem at once: a template file that is not there, a hook for a template that is not loaded
+  const missing = await runCli(['emulator', '--port', '0', '--dir', dir, '--template', 'mine=/no/such/template.json', '--hook', 'other=hook.mjs'], {
+    timeoutMs: 20_000,
+  });
   assert.equal(missing.code, 2, missing.stderr);
   assert.match(missing.stderr, /--template mine=\/no\/such\/template\.json: file not found/);
+  assert.match(missing.stderr, /--hook other=hook\.mjs: no template named other/);
 });
