@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decode as cborDecode } from 'cbor-x';
+import { decode as cborDecode } from 'cborg';
 import { encodePayload, replyTopics, requestTopic } from '../../../src/protocol/index.js';
 import { runTestDevice, startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
 import { acceptedBody, claimOf, connect, request, waitFor } from './emu-client.js';

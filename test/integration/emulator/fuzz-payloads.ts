@@ -3,10 +3,10 @@
  * CBOR, wrong types, huge strings, deep nesting, CBOR garbage, and a few valid requests.
  * Every payload stays under AWS IoT's 128 KB message limit.
  */
-import { Encoder } from 'cbor-x';
+import { encode as cborEncode } from 'cborg';
 import { createRandom, type Random } from '../../../src/emulator/random.js';
 
-const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
+const cbor = { encode: (v: unknown): Uint8Array => cborEncode(v) };
 
 function randomBytes(rnd: Random, n: number): Buffer {
   const b = Buffer.alloc(n);
