@@ -82,7 +82,12 @@ test('onWorkerCrash: stop ends the run as failed, outcomes still add up', async 
 
 test('a starved generator (tiny maxInFlight) drops arrivals and says why', async () => {
   const { report } = await run(
-    smallScenario(60, 'model: open\n  stages:\n    - rate: 30\n      duration: 2s\n  maxInFlight: 1\n  startTolerance: 100ms'),
+    // every device needs at least 300 ms (injected service latency), so one slot serves ~3/s of the 30/s offered
+    smallScenario(
+      60,
+      'model: open\n  stages:\n    - rate: 30\n      duration: 2s\n  maxInFlight: 1\n  startTolerance: 100ms',
+      '  latency:\n    CreateKeysAndCertificate: {fixed: 300ms}\n',
+    ),
     { workers: 1 },
   );
   assert.equal(report.outcomes.total, 60);
