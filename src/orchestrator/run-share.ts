@@ -73,6 +73,7 @@ async function runOpen(input: ShareInput): Promise<void> {
   const queue = [...input.arrivals].sort((a, b) => (a.offsetMs ?? 0) - (b.offsetMs ?? 0));
   let next = 0;
   let inFlight = 0;
+  let startedInARow = 0;
   let blockedAt = -1; // the arrival that waited for a free slot, if any
   const running = new Set<Promise<void>>();
   let wake: (() => void) | undefined;
@@ -124,6 +125,9 @@ async function runOpen(input: ShareInput): Promise<void> {
       nudge();
     });
     running.add(p);
+    // a burst starts thousands of TLS connections at once: let I/O run between batches so the
+    // devices already started are not starved by the ones still being started
+    if (++startedInARow % 32 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
   for (; next < queue.length; next++) dropped(input, (queue[next] as Arrival).index, abortReason(input.signal));
   await Promise.all(running);
