@@ -137,8 +137,10 @@ test('abortOnFail: a failing threshold stops the run early; the rest is dropped 
   const r = await runLibraryScenario(
     'hook-denylist',
     (d) => {
-      d.fleet.devices = 40;
+      d.fleet.devices = 100;
       d.load.concurrency = 2;
+      // each device takes >= 200 ms, so the run lasts far longer than the 1 s threshold check
+      d.emulator.latency = { RegisterThing: { fixed: '200ms' } };
       d.thresholds = [{ expression: 'count(failed) == 0', abortOnFail: true }];
     },
     { env: { FLEETSIM_DENY_SERIALS: '000,001' } },
@@ -147,7 +149,7 @@ test('abortOnFail: a failing threshold stops the run early; the rest is dropped 
   assert.equal(r.report.status, 'completed');
   assert.equal(r.report.statusReason, 'threshold_aborted');
   assert.ok((r.report.outcomes.dropped.threshold_aborted ?? 0) > 0, JSON.stringify(r.report.outcomes));
-  assert.equal(r.report.outcomes.total, 40);
+  assert.equal(r.report.outcomes.total, 100);
   assert.match(r.stderr, /threshold failed: count\(failed\) == 0 \(actual [12]/);
   assert.match(r.report.analysis.verdict, /^Stopped at t=\d+ s by a failing abortOnFail threshold: /);
 });
