@@ -1,0 +1,69 @@
+/**
+ * Module boundaries (design.md §4, style.md §9), checked on the sources, in the spirit of
+ * Playwright's DEPS.list: a forbidden import fails the build's tests.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../helpers/emulator.js';
+
+const SRC = path.join(REPO_ROOT, 'src');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const files = sources(SRC).map((file) => ({ rel: path.relative(SRC, file).split(path.sep).join('/'), text: readFileSync(file, 'utf8') }));
+
+function importsOf(text: string): string[] {
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/g), ...text.matchAll(/import\('([^']+)'\)/g)].map((m) => m[1] as string);
+}
+
+/** Folder (under src/) an import of `spec` from `rel` resolves to, or the package name. */
+function target(rel: string, spec: string): string {
+  if (!spec.startsWith('.')) return spec.startsWith('node:') ? spec : spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+  return path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec));
+}
+
+function violations(rule: (rel: string, to: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const f of files) for (const spec of importsOf(f.text)) if (rule(f.rel, target(f.rel, spec))) out.push(`${f.rel} imports ${spec}`);
+  return out;
+}
+
+test('the sources were found', () => {
+  assert.ok(files.length > 50);
+  assert.ok(files.some((f) => f.rel === 'device/device.ts'));
+});
+
+test('device/ and emulator/ never import each other (protocol/ is what they share)', () => {
+  assert.deepEqual(violations((rel, to) => rel.startsWith('device/') && to.startsWith('emulator/')), []);
+  assert.deepEqual(violations((rel, to) => rel.startsWith('emulator/') && to.startsWith('device/')), []);
+});
+
+const SRC_FOLDERS = new Set(readdirSync(SRC).filter((n) => statSync(path.join(SRC, n)).isDirectory()));
+const isSrcModule = (to: string) => SRC_FOLDERS.has(to.split('/')[0] as string) && to.includes('/');
+
+test('protocol/ is a leaf: it imports nothing of fleetsim but util/', () => {
+  assert.ok(SRC_FOLDERS.has('protocol') && SRC_FOLDERS.has('util'));
+  assert.deepEqual(violations((rel, to) => rel.startsWith('protocol/') && isSrcModule(to) && !to.startsWith('protocol/') && !to.startsWith('util/')), []);
+});
+
+test('each library has one home', () => {
+  const only: Array<[string, (rel: string) => boolean]> = [
+    ['mqtt', (rel) => rel === 'device/connection.ts'],
+    ['mqtt-packet', (rel) => rel.startsWith('emulator/broker/')],
+    ['hdr-histogram-js', (rel) => rel === 'metrics/histogram.ts'],
+    ['yargs', (rel) => rel.startsWith('cli/')],
+  ];
+  for (const [pkg, allowed] of only) assert.deepEqual(violations((rel, to) => to === pkg && !allowed(rel)), [], pkg);
+});
+
+test('only cli/ reads argv or exits', () => {
+  const bad = files.filter((f) => !f.rel.startsWith('cli/') && /process\.(exit|argv)\b/.test(f.text)).map((f) => f.rel);
+  assert.deepEqual(bad, []);
+});
