@@ -3,26 +3,19 @@
  * `thresholds` and `expectations`. buildReport calls it for a live run, a rebuilt one and merged
  * shards alike, so thresholds are always re-evaluated on merged data.
  */
-import type { OutcomeCounts, SnapshotAccumulator } from '../metrics/snapshot.js';
+import type { SnapshotAccumulator } from '../metrics/snapshot.js';
 import { evaluateThresholds, type ThresholdResult, type ThresholdSpec } from '../metrics/thresholds.js';
 import type { Scenario } from '../scenario/schema.js';
 import { evaluateExpectations, type ExpectationResult } from './expectations.js';
-import { analyzeRun, type RunAnalysis } from './index.js';
+import { analyzeRun, type AnalysisInput, type RunAnalysis } from './index.js';
 import type { ServerStatsLike } from './api-series.js';
 
-export interface ReportFieldsInput {
+/** What the analysis needs, with the accumulator itself as metrics, plus the scenario. */
+export type ReportFieldsInput = Omit<AnalysisInput, 'metrics' | 'step' | 'emulator' | 'onsetShare'> & {
   metrics: SnapshotAccumulator;
-  /** outcomes with devices that never reported counted as dropped */
-  outcomes: OutcomeCounts;
-  devices: number;
-  startMs: number;
-  durationMs: number;
-  status: string;
-  statusReason?: string | undefined;
   scenario: Scenario;
   emulator?: Record<string, unknown> | undefined;
-  generatorSaturated?: boolean | undefined;
-}
+};
 
 export interface ReportFields {
   analysis: RunAnalysis;

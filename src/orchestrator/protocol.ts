@@ -9,6 +9,7 @@ import type { DeviceResult } from '../device/types.js';
 import type { Segment } from '../load/split.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { Scenario } from '../scenario/schema.js';
+import type { GeneratorHealth } from '../metrics/health.js';
 
 export const WORKER_PROTOCOL_VERSION = 1;
 
@@ -43,18 +44,7 @@ export interface StopCommand {
 
 export type WorkerCommand = StartCommand | StopCommand;
 
-export interface GeneratorHealth {
-  /** event-loop delay of this worker since the last report, ms */
-  eventLoopP99Ms: number;
-  eventLoopMaxMs: number;
-  /** event-loop utilisation (0-1) since the last report: the worker thread's own CPU busy share */
-  utilization: number;
-  /** device starts since the last report, and those that started > LATE_START_MS late */
-  starts: number;
-  lateStarts: number;
-  /** heap used by the worker, bytes */
-  heapUsed: number;
-}
+export type { GeneratorHealth };
 
 export interface ProgressEvent {
   type: 'progress';

@@ -7,6 +7,7 @@ import { appendFileSync, openSync, closeSync, fsyncSync, readFileSync } from 'no
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Outcome } from '../metrics/recorder.js';
+import type { GeneratorHealth } from '../metrics/health.js';
 
 export const EVENTS_SCHEMA_VERSION = 1;
 
@@ -18,14 +19,7 @@ export interface ResultRecord {
   certificateId?: string;
 }
 
-export interface HealthRecord {
-  eventLoopP99Ms: number;
-  eventLoopMaxMs: number;
-  utilization: number;
-  starts: number;
-  lateStarts: number;
-  heapUsed: number;
-}
+export type HealthRecord = GeneratorHealth;
 
 export type RunEvent =
   | {
