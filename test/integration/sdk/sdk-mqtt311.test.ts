@@ -10,6 +10,7 @@ import { startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
 import { createDeviceCsr } from '../../../src/device/identity.js';
 import type { Emulator } from '../../../src/emulator/emulator.js';
 import { checkDeviceAccess311, claimOf, connect311, QOS1, releaseNativeClients, withTimeout, type Credentials } from './sdk-fixture.js';
+import { privateKeyPem } from '../../helpers/pem.js';
 
 after(releaseNativeClients);
 
@@ -63,7 +64,7 @@ test('SDK MQTT 3.1.1 + IotIdentityClient: CreateKeysAndCertificate, RegisterThin
     assert.ok(created.ok, created.ok ? '' : created.error);
     keys = created.value;
     assert.match(keys.certificateId ?? '', /^[0-9a-f]{64}$/);
-    assert.match(keys.privateKey ?? '', /BEGIN (EC |RSA )?PRIVATE KEY/);
+    assert.match(keys.privateKey ?? '', privateKeyPem({ legacy: true }));
     assert.equal(emu.registry.getCertificate(keys.certificateId!)?.status, 'PENDING_ACTIVATION');
 
     const registered = await registerThing(identity, keys.certificateOwnershipToken!, '311');
