@@ -67,7 +67,7 @@ export class DeviceConnection {
   }
 
   static open(o: ConnectionOptions): Promise<DeviceConnection> {
-    const opts: IClientOptions & { secureContext: SecureContext; noDelay: boolean } = {
+    const opts: IClientOptions & { secureContext: SecureContext } = {
       protocol: 'mqtts',
       host: o.host,
       port: o.port,
@@ -81,16 +81,16 @@ export class DeviceConnection {
       rejectUnauthorized: true,
       resubscribe: false,
       queueQoSZero: false,
-      // MQTT.js leaves Nagle on for TLS: a PUBACK followed by the next request then waits for the
-      // server's delayed ACK (~40 ms per round trip). Devices send small packets: turn it off.
-      noDelay: true,
     };
     if (o.servername !== undefined) opts.servername = o.servername;
     if (o.ALPNProtocols !== undefined) opts.ALPNProtocols = o.ALPNProtocols;
     return new Promise((resolve, reject) => {
       let settled = false;
       const client = mqtt.connect(opts);
-      client.on('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true));
+      // MQTT.js leaves Nagle on for TLS: a PUBACK followed by the next request then waits for the
+      // server's delayed ACK (~40 ms per round trip). The stream exists as soon as connect()
+      // returns, and a setNoDelay before the handshake applies from the first packet (CONNECT).
+      (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
       const timer = setTimeout(() => fail(new StepFailure('timeout', `no CONNACK within ${o.connectTimeoutMs} ms`)), o.connectTimeoutMs);
       function fail(err: StepFailure): void {
         if (settled) return;

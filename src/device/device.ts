@@ -53,8 +53,10 @@ export class VirtualDevice {
   /** requests (and connects) per API, for attempts-per-API in the analysis */
   private readonly apiAttempts: Record<string, number> = {};
   private certificateId: string | undefined;
-  /** the issued certificate and key, kept in memory for flow.reconnect only */
-  private issued: { certificatePem: string; privateKeyPem: string } | undefined;
+  /** TLS context for the issued certificate and key (made once; verify and flow.reconnect share it) */
+  private issuedContext: (() => SecureContext) | undefined;
+  /** the issued certificate is kept for flow.reconnect only */
+  private keepIssued = false;
   private thingName: string | undefined;
 
   constructor(
@@ -62,10 +64,31 @@ export class VirtualDevice {
     private readonly target: DeviceTarget,
     private readonly settings: DeviceSettings,
     private readonly metrics: MetricsRecorder,
-    private readonly signal?: AbortSignal,
+    private readonly parentSignal?: AbortSignal,
   ) {}
 
+  /**
+   * The device's own stop signal, following the generator's. Steps and backoff sleeps listen to this
+   * one: adding and removing a listener on the shared signal walks every other waiting device's.
+   */
+  private readonly stop = new AbortController();
+  private get signal(): AbortSignal {
+    return this.stop.signal;
+  }
+
   async run(): Promise<DeviceResult> {
+    const parent = this.parentSignal;
+    const forward = () => this.stop.abort(parent?.reason);
+    if (parent?.aborted === true) forward();
+    else parent?.addEventListener('abort', forward, { once: true });
+    try {
+      return await this.runDevice();
+    } finally {
+      parent?.removeEventListener('abort', forward);
+    }
+  }
+
+  private async runDevice(): Promise<DeviceResult> {
     const started = now();
     const intendedLagMs = this.spec.intendedStartMs === undefined ? 0 : Math.max(0, Date.now() - this.spec.intendedStartMs);
     this.metrics.count('started');
@@ -120,12 +143,12 @@ export class VirtualDevice {
    * the issued certificate under the per-step retry policy; a device that cannot get back is failed.
    */
   private async reconnectAfterOutage(atMs: number): Promise<Outcome> {
-    const issued = this.issued;
-    if (issued === undefined) return { kind: 'failed', reason: 'reconnect: no issued certificate' };
+    const issuedContext = this.keepIssued ? this.issuedContext : undefined;
+    if (issuedContext === undefined) return { kind: 'failed', reason: 'reconnect: no issued certificate' };
     const wait = (this.settings.runStartMs ?? Date.now()) + atMs - Date.now();
     if (wait > 0 && !(await this.pause(wait))) return { kind: 'dropped', reason: this.stopReason() };
-    const ctx = createSecureContext({ cert: issued.certificatePem, key: issued.privateKeyPem, ...(this.target.ca === undefined ? {} : { ca: this.target.ca }) });
-    this.issued = undefined;
+    const ctx = issuedContext();
+    this.issuedContext = undefined;
     try {
       const conn = await this.step('reconnect', () => this.connect('Reconnect', this.thingName ?? this.spec.clientId, ctx));
       await conn.close();
@@ -316,7 +339,10 @@ export class VirtualDevice {
       const reg = await this.step('register_thing', async () => this.call(await ensure([certTopics, regTopics]), 'RegisterThing', body));
       if (!isRegisterThingResponse(reg)) throw { step: 'register_thing', failure: new StepFailure('protocol', 'accepted reply is malformed') };
       this.thingName = reg.thingName;
-      if (flow.reconnect !== undefined) this.issued = { certificatePem, privateKeyPem };
+      let context: SecureContext | undefined;
+      this.issuedContext = () =>
+        (context ??= createSecureContext({ cert: certificatePem, key: privateKeyPem, ...(this.target.ca === undefined ? {} : { ca: this.target.ca }) }));
+      this.keepIssued = flow.reconnect !== undefined;
       if (this.settings.onCredentials !== undefined && this.certificateId !== undefined) {
         const issued: IssuedCredentials = { certificateId: this.certificateId, certificatePem, privateKeyPem };
         if (reg.thingName !== undefined) issued.thingName = reg.thingName;
@@ -326,11 +352,7 @@ export class VirtualDevice {
       conn = undefined;
 
       if (!flow.verify.enabled) return;
-      const deviceCtx = createSecureContext({
-        cert: certificatePem,
-        key: privateKeyPem,
-        ...(this.target.ca === undefined ? {} : { ca: this.target.ca }),
-      });
+      const deviceCtx = this.issuedContext();
       const verifyClientId = reg.thingName ?? spec.clientId;
       const vconn = await this.step('verify_connect', () => this.connect('VerifyConnect', verifyClientId, deviceCtx));
       try {
