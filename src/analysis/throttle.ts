@@ -10,6 +10,8 @@
  *   any throttling.
  */
 import type { ApiSecond, ApiSeries } from './api-series.js';
+import { round } from '../util/round.js';
+import { parseSeriesKey } from '../metrics/names.js';
 
 export const DEFAULT_ONSET_SHARE = 0.05;
 
@@ -108,16 +110,14 @@ export function analyzeApi(s: ApiSeries, opts: { onsetShare?: number; attempts?:
 export function apiAttempts(totals: Record<string, number>): Map<string, Record<string, number>> {
   const out = new Map<string, Record<string, number>>();
   for (const [key, v] of Object.entries(totals)) {
-    const m = /^api_attempts\{api=([^,}]+),n=(\d+)\}$/.exec(key);
-    if (m === null) continue;
-    const rec = out.get(m[1] as string) ?? {};
-    out.set(m[1] as string, rec);
-    rec[m[2] as string] = (rec[m[2] as string] ?? 0) + v;
+    const { name, labels } = parseSeriesKey(key);
+    const { api, n } = labels;
+    if (name !== 'api_attempts' || api === undefined || n === undefined) continue;
+    const rec = out.get(api) ?? {};
+    out.set(api, rec);
+    rec[n] = (rec[n] ?? 0) + v;
   }
   return out;
 }
 
-export function round(v: number, digits = 3): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
+export { round };

@@ -12,6 +12,7 @@
  * a parse error names the column. Semantics live in thresholds.ts.
  */
 import { STEP_NAMES } from './names.js';
+import { UNIT_MS } from '../util/duration.js';
 
 export const COMPARATORS = ['<', '<=', '>', '>=', '==', '!='] as const;
 export type Comparator = (typeof COMPARATORS)[number];
@@ -67,7 +68,6 @@ export class ThresholdParseError extends Error {
 }
 
 const FN_NAMES = ['avg', 'mean', 'med', 'min', 'max', 'count', 'ratio', 'rate'];
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const RATE_UNITS: Record<string, number> = { '/s': 1, '/m': 1 / 60, '/h': 1 / 3600 };
 
 /** A cursor over the expression; every error carries the 1-based column. */
@@ -171,7 +171,7 @@ function parseValue(c: Cursor, fn: ThresholdFn, fnName: string): { value: number
   const isLatency = fn === 'percentile' || fn === 'avg' || fn === 'min' || fn === 'max';
   if (isLatency) {
     if (unit === '') return { value: n, unit };
-    const f = DURATION_UNITS[unit];
+    const f = UNIT_MS[unit];
     if (f === undefined) c.fail(`${fnName}() compares durations: use ms, s, m or h, not "${unit}"`, unitAt);
     return { value: n * f, unit };
   }

@@ -10,6 +10,7 @@
  */
 import { SnapshotAccumulator, outcomeTotal } from '../metrics/snapshot.js';
 import type { HealthRecord, ResultRecord, RunEvent, RunStatus } from './events.js';
+import { round } from '../util/round.js';
 
 export interface GeneratorSummary {
   workers: number;
@@ -198,7 +199,4 @@ export class RunState {
   }
 }
 
-export function round(v: number, digits = 3): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
+export { round };

@@ -1,6 +1,7 @@
 /** Durations in scenario files: a number of milliseconds, or a string such as `500ms`, `10s`, `2m`, `1h`, `1m30s`. */
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Milliseconds per duration unit (also the units threshold expressions accept). */
+export const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
 
 /** Milliseconds, or undefined if `value` is not a valid duration. */
