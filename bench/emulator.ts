@@ -3,8 +3,9 @@
  *  (a) EC P-256 device certificates issued per second by the emulator's CA (in-process);
  *  (b) CreateKeysAndCertificate round trips per second over MQTT (claim connections in a child process);
  *  (c) mutual-TLS CONNECT→CONNACK per second with MQTT.js (client in a child process, shared
- *      SecureContext, EC certificates), the emulator beside Mosquitto measured the same way in the
- *      same run, alternating, and their ratio.
+ *      SecureContext, EC certificates): the emulator as it runs (no TLS session tickets), the
+ *      emulator with tickets on (as Mosquitto runs by default), and Mosquitto, measured the same way
+ *      in the same run, alternating; rates, broker CPU per connect, and the ratios to Mosquitto.
  *
  *   node dist/bench/emulator.js [--seconds 3] [--clients 1000] [--in-flight 50] [--runs 3] [--warmup 500] [--connections 4]
  *                               [--phases abc] [--no-mosquitto]
@@ -70,12 +71,13 @@ function runClients(job: ClientJob, onMeasuring?: () => void): Promise<ClientRes
   });
 }
 
-async function startBenchEmulator(): Promise<Emulator> {
+async function startBenchEmulator(tlsSessionResumption = false): Promise<Emulator> {
   const body = parseTemplateBody(readFileSync(`${ROOT}scenarios/templates/fleet-prov-test-template.json`, 'utf8'));
   // AWS's connect and publish quotas would cap the numbers at 500/s and 100/s per connection
   return startEmulator({
     templates: [{ name: 'fleet-prov-test-template', body, enabled: true }],
     quotas: { connectPerAccount: 'unlimited', connectPerClientId: 'unlimited', publishPerConnection: 'unlimited' },
+    tlsSessionResumption,
   });
 }
 
@@ -116,6 +118,22 @@ async function measureEmulatorConnects(emu: Emulator, shape: ConnectShape, run: 
   });
   const cpu = process.cpuUsage(cpu0);
   return { result, brokerCpu: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100 };
+}
+
+async function measureMosquittoConnects(bin: string, creds: ReturnType<typeof mosquittoCredentials>, shape: ConnectShape, run: number): Promise<ConnectRun> {
+  const broker = await startMosquitto(bin, creds.server);
+  try {
+    let cpu0 = broker.cpuSeconds();
+    let t0 = performance.now();
+    const job: ClientJob = { kind: 'connect', host: '127.0.0.1', port: broker.port, ...creds.client, ...shape, idPrefix: `mosq-${run}`, timeoutMs: 30_000 };
+    const result = await runClients(job, () => {
+      cpu0 = broker.cpuSeconds();
+      t0 = performance.now();
+    });
+    return { result, brokerCpu: ((broker.cpuSeconds() - cpu0) / ((performance.now() - t0) / 1000)) * 100 };
+  } finally {
+    await broker.stop();
+  }
 }
 
 function describeConnect(r: ConnectRun): string {
@@ -161,36 +179,37 @@ export async function main(): Promise<void> {
     );
     if (bin === undefined) console.log('    mosquitto not installed (apt-get install -y mosquitto) or --no-mosquitto: measuring the emulator only');
     else console.log(`    mosquitto ${mosquittoVersion(bin)} (${bin}), require_certificate true, same client code`);
-    const emuRates: number[] = [];
-    const mosqRates: number[] = [];
-    for (let run = 1; run <= runs; run++) {
-      const e = await measureEmulatorConnects(emu, shape, run);
-      emuRates.push(e.result.perSecond);
-      console.log(`    run ${run} emulator  ${describeConnect(e)}`);
-      if (bin === undefined) continue;
-      const broker = await startMosquitto(bin, creds.server);
-      try {
-        let cpu0 = broker.cpuSeconds();
-        let t0 = performance.now();
-        const job: ClientJob = { kind: 'connect', host: '127.0.0.1', port: broker.port, ...creds.client, ...shape, idPrefix: `mosq-${run}`, timeoutMs: 30_000 };
-        const result = await runClients(job, () => {
-          cpu0 = broker.cpuSeconds();
-          t0 = performance.now();
-        });
-        const m = { result, brokerCpu: ((broker.cpuSeconds() - cpu0) / ((performance.now() - t0) / 1000)) * 100 };
-        mosqRates.push(result.perSecond);
-        console.log(`    run ${run} mosquitto ${describeConnect(m)}`);
-      } finally {
-        await broker.stop();
+    // the emulator twice: as it runs (no TLS resumption: every connect a full handshake) and with
+    // tickets on, which is what Mosquitto does by default (its clients could resume; these never do)
+    const emuTickets = await startBenchEmulator(true);
+    const contenders: { label: string; measure: (run: number) => Promise<ConnectRun> }[] = [
+      { label: 'emulator          ', measure: (run) => measureEmulatorConnects(emu, shape, run) },
+      { label: 'emulator, tickets ', measure: (run) => measureEmulatorConnects(emuTickets, shape, run) },
+    ];
+    if (bin !== undefined) contenders.push({ label: 'mosquitto         ', measure: (run) => measureMosquittoConnects(bin, creds, shape, run) });
+    const results = new Map<string, ConnectRun[]>(contenders.map((c) => [c.label, []]));
+    try {
+      for (let run = 1; run <= runs; run++) {
+        for (const c of contenders) {
+          const r = await c.measure(run);
+          results.get(c.label)!.push(r);
+          console.log(`    run ${run} ${c.label} ${describeConnect(r)}`);
+        }
       }
+    } finally {
+      await emuTickets.close();
     }
-    const emuMedian = median(emuRates);
-    if (mosqRates.length === 0) {
-      console.log(`    median: emulator ${fmt(emuMedian)}/s`);
-    } else {
-      const mosqMedian = median(mosqRates);
-      const ratio = emuMedian / mosqMedian;
-      console.log(`    median of ${runs}: emulator ${fmt(emuMedian)}/s, mosquitto ${fmt(mosqMedian)}/s, ratio emulator/mosquitto ${fmt(ratio, 2)} (goal ≥ 1.00)`);
+    const summary = [...results].map(([label, rs]) => ({
+      label: label.trim(),
+      rate: median(rs.map((r) => r.result.perSecond)),
+      cpuMs: median(rs.map((r) => (r.brokerCpu / 100 / r.result.perSecond) * 1000)),
+    }));
+    console.log(`    median of ${runs}: ${summary.map((x) => `${x.label} ${fmt(x.rate)}/s (${fmt(x.cpuMs, 2)} ms CPU per connect)`).join(', ')}`);
+    const mosq = summary.find((x) => x.label === 'mosquitto');
+    if (mosq !== undefined) {
+      for (const x of summary.filter((y) => y !== mosq)) {
+        console.log(`    ratio ${x.label}/mosquitto: rate ${fmt(x.rate / mosq.rate, 2)} (goal ≥ 1.00), CPU per connect ${fmt(x.cpuMs / mosq.cpuMs, 2)} (lower is cheaper)`);
+      }
     }
   } finally {
     await emu.close();

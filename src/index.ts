@@ -97,6 +97,7 @@ export function targetStarter(loaded: LoadedScenario): () => Promise<StartedTarg
         keyPoolSize: s.emulator.keyPoolSize,
         tokenTtlMs: s.emulator.tokenTtl,
         dropReplies: s.emulator.dropReplies,
+        tlsSessionResumption: s.emulator.tlsSessionResumption,
         ...(s.emulator.quotas === undefined ? {} : { quotas: s.emulator.quotas }),
         ...(s.emulator.latency === undefined ? {} : { latency: s.emulator.latency }),
         ...(s.emulator.faults === undefined ? {} : { faults: s.emulator.faults }),

@@ -161,7 +161,8 @@ async function main(argv: string[]): Promise<number> {
           .option('hook', { type: 'string', array: true, default: [], describe: 'pre-provisioning hook: template=module exporting handler(event) (repeatable)' })
           .option('key-algorithm', { type: 'string', choices: ['ec-p256', 'rsa-2048'] as const, default: 'ec-p256' as const, describe: 'keys made by CreateKeysAndCertificate' })
           .option('state', { type: 'string', describe: 'registry state file (default: <dir>/state.json)' })
-          .option('control-plane-port', { type: 'number', describe: 'also serve the AWS IoT control-plane API (ListThings, ...) on this port (0: any free port)' }),
+          .option('control-plane-port', { type: 'number', describe: 'also serve the AWS IoT control-plane API (ListThings, ...) on this port (0: any free port)' })
+          .option('tls-session-resumption', { type: 'boolean', default: false, describe: 'resume TLS sessions from tickets (off: every connect is a full handshake; AWS does not document it)' }),
       async (args) => {
         code = await commandEmulator({
           port: args.port,
@@ -172,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
           keyAlgorithm: args['key-algorithm'],
           state: args.state,
           controlPlanePort: args['control-plane-port'],
+          tlsSessionResumption: args['tls-session-resumption'],
         });
       },
     )

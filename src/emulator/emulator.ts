@@ -12,6 +12,7 @@
  * PUBLISH over publishPerConnection is discarded without PUBACK; a provisioning request over its
  * API quota gets a 429 rejected reply.
  */
+import type { X509Certificate } from 'node:crypto';
 import { Broker, createTlsBrokerServer, type AuthenticateResult, type BrokerClient, type ConnectRequest, type PublishDecision } from './broker/index.js';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane/index.js';
 import { CertificateAuthority, generateKeyPairSyncFor, type KeyAlgorithm } from './pki/index.js';
@@ -50,6 +51,8 @@ export interface EmulatorOptions {
   registry?: Registry;
   /** start the control-plane HTTP API over the registry */
   controlPlane?: ControlPlaneOptions;
+  /** resume TLS sessions from tickets (default false: AWS's behaviour is undocumented; see tls-server.ts) */
+  tlsSessionResumption?: boolean;
 }
 
 export interface ClaimCredentials {
@@ -72,10 +75,18 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/** certificate ID by parsed certificate: the TLS layer hands out one object per distinct certificate */
+const certificateIds = new WeakMap<X509Certificate, string>();
+
 function certificateIdOf(req: ConnectRequest): string | undefined {
   const cert = req.transport.peerCertificate;
   if (cert === null) return undefined;
-  return cert.fingerprint256.replaceAll(':', '').toLowerCase();
+  let id = certificateIds.get(cert);
+  if (id === undefined) {
+    id = cert.fingerprint256.replaceAll(':', '').toLowerCase();
+    certificateIds.set(cert, id);
+  }
+  return id;
 }
 
 async function loadHooks(templates: LoadedTemplate[]): Promise<Map<string, HookHandler>> {
@@ -202,6 +213,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     key: serverKeys.privateKeyPem,
     cert: serverCert.certificatePem,
     ca: [ca.certificatePem],
+    sessionResumption: o.tlsSessionResumption === true,
   });
   let controlPlane: ControlPlane | undefined;
   if (o.controlPlane !== undefined) {
@@ -227,6 +239,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
         ...stats.snapshot(),
         broker: broker.stats(),
         tlsHandshakeFailures: server.countHandshakeFailures(),
+        tlsSessionResumption: o.tlsSessionResumption === true,
         registry: registry.counts(),
         openTokens: service.tokenCount(),
         quotas: quotas.effective,

@@ -51,6 +51,8 @@ export interface StandaloneOptions {
   stateFile?: string;
   /** also serve the control-plane HTTP API (0 = any free port) */
   controlPlanePort?: number;
+  /** resume TLS sessions from tickets (default false) */
+  tlsSessionResumption?: boolean;
   /** passed through to startEmulator (tests: short token TTLs, quotas) */
   extra?: Partial<EmulatorOptions>;
 }
@@ -228,6 +230,7 @@ export async function startStandaloneEmulator(o: StandaloneOptions): Promise<Sta
       ca: { certPem: ca.certificatePem, keyPem: ca.exportPrivateKeyPem() },
       registry,
       ...(o.controlPlanePort === undefined ? {} : { controlPlane: { port: o.controlPlanePort } }),
+      ...(o.tlsSessionResumption === undefined ? {} : { tlsSessionResumption: o.tlsSessionResumption }),
     });
   } catch (err) {
     const code = (err as { code?: string }).code;

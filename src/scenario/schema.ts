@@ -245,6 +245,8 @@ const emulator = z
     faults: emulatorFaults.optional(),
     /** how long the pre-provisioning hook may take before RegisterThing is rejected (AWS: 5 s) */
     hookTimeout: duration.optional(),
+    /** resume TLS sessions from tickets (AWS's behaviour is undocumented; off: every connect is a full handshake) */
+    tlsSessionResumption: z.boolean().default(false),
     /** the claim certificate's policy document (default: AWS's walkthrough claim policy for the templates above) */
     claimPolicy: z.record(z.string(), z.unknown()).optional(),
     /** the AWS IoT control-plane HTTP API over the registry (ListThings, DeleteCertificate, ...) */
@@ -257,7 +259,7 @@ const emulator = z
       })
       .optional(),
   })
-  .default({ templates: [], keyAlgorithm: 'ec-p256', keyPoolSize: 64, tokenTtl: 3_600_000, dropReplies: 0 });
+  .default({ templates: [], keyAlgorithm: 'ec-p256', keyPoolSize: 64, tokenTtl: 3_600_000, dropReplies: 0, tlsSessionResumption: false });
 
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),

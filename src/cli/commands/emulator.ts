@@ -25,6 +25,7 @@ export interface EmulatorArgs {
   keyAlgorithm: KeyAlgorithm;
   state: string | undefined;
   controlPlanePort: number | undefined;
+  tlsSessionResumption: boolean;
 }
 
 /** `name=file`, or `file` alone (name: the file name without .json). */
@@ -138,6 +139,7 @@ export async function commandEmulator(a: EmulatorArgs): Promise<number> {
       keyAlgorithm: a.keyAlgorithm,
       ...(a.state === undefined ? {} : { stateFile: a.state }),
       ...(a.controlPlanePort === undefined ? {} : { controlPlanePort: a.controlPlanePort }),
+      tlsSessionResumption: a.tlsSessionResumption,
     });
     printBanner(s);
     const sig = await stopped;

@@ -3,6 +3,7 @@
  * SecureContext for every handshake. Clients offering ALPN must offer one of ALPNProtocols
  * (AWS requires x-amzn-mqtt-ca on 443); clients offering no ALPN are accepted too.
  */
+import { constants as cryptoConstants } from 'node:crypto';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Broker } from './broker.js';
@@ -22,6 +23,13 @@ export interface TlsBrokerServerOptions {
   ALPNProtocols?: string[];
   /** default 10 000 ms */
   handshakeTimeoutMs?: number;
+  /**
+   * Resume TLS sessions from tickets (TLS 1.3 and 1.2). Default false: tickets are not issued for
+   * resumption and every connection is a full handshake. Whether AWS IoT resumes is undocumented;
+   * stateless tickets cost about a quarter of a connect's CPU here (OpenSSL 3.0 re-parses the
+   * client certificate for each of the two TLS 1.3 tickets it sends).
+   */
+  sessionResumption?: boolean;
 }
 
 export interface TlsBrokerServer {
@@ -39,7 +47,10 @@ export interface TlsBrokerServer {
 export const DEFAULT_ALPN_PROTOCOLS: readonly string[] = ['x-amzn-mqtt-ca', 'mqtt'];
 
 function buildContextOptions(opts: TlsBrokerServerOptions, ca: string | string[]): tls.SecureContextOptions {
-  return { key: opts.key, cert: opts.cert, ca, minVersion: 'TLSv1.2' };
+  // SSL_OP_NO_TICKET: OpenSSL then sends TLS 1.3 tickets that only name a server-side cache entry,
+  // and Node keeps no such cache, so a client offering one gets a full handshake
+  const secureOptions = opts.sessionResumption === true ? 0 : cryptoConstants.SSL_OP_NO_TICKET;
+  return { key: opts.key, cert: opts.cert, ca, minVersion: 'TLSv1.2', secureOptions };
 }
 
 function listen(server: tls.Server, host: string, port: number): Promise<number> {

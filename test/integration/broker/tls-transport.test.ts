@@ -103,3 +103,63 @@ describe('TLS transport of the broker', () => {
     assert.ok(elapsed >= 1500 && elapsed < 4000, `closed after ${elapsed} ms`);
   });
 });
+
+/** Connects, takes the last session the server handed out, reconnects offering it: was it resumed? */
+async function resumedOnReconnect(fx: TlsFixture, maxVersion: tls.SecureVersion): Promise<{ resumed: boolean; sessions: number }> {
+  const connectOnce = (session?: Buffer) =>
+    new Promise<{ resumed: boolean; sessions: Buffer[] }>((resolve, reject) => {
+      const sessions: Buffer[] = [];
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port: fx.server.port,
+        ca: fx.pki.ca.certPem,
+        cert: fx.device.certPem,
+        key: fx.device.keyPem,
+        servername: 'localhost',
+        maxVersion,
+        ...(session === undefined ? {} : { session }),
+      });
+      socket.on('session', (s: Buffer) => sessions.push(s));
+      socket.once('error', reject);
+      socket.once('secureConnect', () => {
+        const resumed = socket.isSessionReused();
+        // TLS 1.3 tickets arrive after the handshake: give them a moment, then leave
+        setTimeout(() => {
+          socket.destroy();
+          resolve({ resumed, sessions });
+        }, 100);
+      });
+    });
+  const first = await connectOnce();
+  const offered = first.sessions.at(-1);
+  if (offered === undefined) return { resumed: false, sessions: 0 };
+  const second = await connectOnce(offered);
+  return { resumed: second.resumed, sessions: first.sessions.length };
+}
+
+describe('TLS session resumption of the broker', () => {
+  it('is off by default: a client offering an earlier session gets a full handshake (TLS 1.3 and 1.2)', async () => {
+    const fx = await startTlsFixture({ connectTimeoutMs: 2000 });
+    try {
+      for (const v of ['TLSv1.3', 'TLSv1.2'] as const) {
+        const r = await resumedOnReconnect(fx, v);
+        assert.equal(r.resumed, false, `${v}: resumed although resumption is off`);
+      }
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('sessionResumption: true resumes from the tickets it issued (TLS 1.3 and 1.2)', async () => {
+    const fx = await startTlsFixture({ connectTimeoutMs: 2000 }, { sessionResumption: true });
+    try {
+      for (const v of ['TLSv1.3', 'TLSv1.2'] as const) {
+        const r = await resumedOnReconnect(fx, v);
+        assert.ok(r.sessions > 0, `${v}: no session ticket issued`);
+        assert.equal(r.resumed, true, `${v}: not resumed`);
+      }
+    } finally {
+      await fx.close();
+    }
+  });
+});

@@ -37,6 +37,7 @@ const GOOD = `  templates:
   latency: {CreateKeysAndCertificate: {fixed: 100ms}, RegisterThing: {p50: 40ms, p99: 300ms}, hook: {uniform: [5ms, 20ms]}}
   faults: {seed: 42, dropReplies: 0.01, error500: 0.01, disconnect: {ratio: 0.05, at: CreateKeysAndCertificate}}
   hookTimeout: 2s
+  tlsSessionResumption: true
 `;
 
 test('the emulator section is parsed, hooks are resolved, and the options reach the emulator thread', async () => {
@@ -58,6 +59,7 @@ test('the emulator section is parsed, hooks are resolved, and the options reach 
     assert.deepEqual(stats.quotas.publishPerConnection, { rate: 50, burst: 50 });
     assert.deepEqual(stats.faults, { seed: 42, dropReplies: 0.01, error500: 0.01, disconnect: { ratio: 0.05, at: 'CreateKeysAndCertificate' } });
     assert.equal(stats.hook.invocations, 0);
+    assert.equal(stats.tlsSessionResumption, true, 'emulator.tlsSessionResumption reaches the TLS listener');
   } finally {
     await target.close();
   }
