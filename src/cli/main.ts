@@ -104,9 +104,11 @@ async function main(argv: string[]): Promise<number> {
             y2
               .positional('run-dir', { type: 'string', demandOption: true })
               .option('report', { type: 'string', describe: 'report files to write: html,json,junit (default: all three)' })
+              .option('baseline', { type: 'string', describe: 'a previous run folder or report.json: compare the rebuilt run with it (exit 1 on a regression)' })
+              .option('tolerance', { type: 'string', default: '10%', describe: 'regression tolerance for --baseline' })
               .option('quiet', { alias: 'q', type: 'boolean', default: false }),
           async (args) => {
-            code = await commandReport(args['run-dir'], { quiet: args.quiet, report: args.report });
+            code = await commandReport(args['run-dir'], { quiet: args.quiet, report: args.report, baseline: args.baseline, tolerance: args.tolerance });
           },
         ),
     )

@@ -87,7 +87,8 @@ export interface HookStats {
   denied: number;
   errors: number;
   timeouts: number;
-  latency: { count: number; p50: number; p99: number; max: number };
+  /** milliseconds; `histogram` is the encoded HDR histogram (µs) */
+  latency: { count: number; p50: number; p99: number; max: number; histogram: string };
   /** failures (errors, timeouts, unreadable answers) by message */
   errorsByMessage: Record<string, number>;
   recentErrors: HookFailure[];
@@ -151,7 +152,8 @@ export class HookRunner {
     const s = this.histogram.stats();
     return {
       ...this.counts,
-      latency: { count: s.count, p50: s.p50, p99: s.p99, max: s.max },
+      // the encoded histogram lets a shard merge recompute the percentiles exactly
+      latency: { count: s.count, p50: s.p50, p99: s.p99, max: s.max, histogram: this.histogram.encode() },
       errorsByMessage: this.log.countsByMessage(),
       recentErrors: this.log.recent(),
     };

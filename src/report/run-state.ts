@@ -6,11 +6,13 @@
  * with its meta line). Every shard has its own t=0 (its meta.startMs); their per-second series are
  * already relative to it, and wall-clock times (progress, end) are moved onto the first shard's
  * timeline, so the merged run reads as if every shard had started together. Devices and workers
- * add up; the end is the latest end with the worst status.
+ * add up; the end is the latest end with the worst status; each shard's embedded emulator stats
+ * are merged the same way (emulator-merge.ts).
  */
 import { SnapshotAccumulator, outcomeTotal } from '../metrics/snapshot.js';
 import type { HealthRecord, ResultRecord, RunEvent, RunStatus } from './events.js';
 import { round } from '../util/round.js';
+import { mergeEmulatorStats } from './emulator-merge.js';
 
 export interface GeneratorSummary {
   workers: number;
@@ -57,7 +59,7 @@ export class RunState {
   private health = { starts: 0, lateStarts: 0, elP99: 0, elMax: 0, utilMax: 0, utilSum: 0, utilN: 0 };
   private healthPerSecond: GeneratorSummary['perSecond'] = {};
   private metasSeen = 0;
-  private readonly shards: Array<{ meta: MetaEvent; end?: EndEvent }> = [];
+  private readonly shards: Array<{ meta: MetaEvent; end?: EndEvent; emulator?: Record<string, unknown> }> = [];
   /** subtracted from the current shard's wall-clock times to put them on the first shard's timeline */
   private offsetMs = 0;
 
@@ -83,10 +85,15 @@ export class RunState {
         for (const r of e.results) this.results.set(r.index, r);
         this.crashes.push({ worker: e.worker, message: e.message });
         break;
-      case 'emulator':
-        // server-side stats of several embedded emulators are not merged (their seconds are wall-clock)
-        if (this.metasSeen <= 1) this.emulatorStats = e.stats;
+      case 'emulator': {
+        // one embedded emulator per shard: the latest stats of each, merged onto the run's timeline
+        const shard = this.shards[this.shards.length - 1];
+        if (shard !== undefined) shard.emulator = e.stats;
+        this.emulatorStats = mergeEmulatorStats(
+          this.shards.flatMap((s) => (s.emulator === undefined ? [] : [{ stats: s.emulator, shardStartMs: s.meta.startMs }])),
+        );
         break;
+      }
       case 'end': {
         const shard = this.shards[this.shards.length - 1];
         if (shard !== undefined) shard.end = e;
@@ -99,7 +106,6 @@ export class RunState {
   private addShardMeta(e: MetaEvent): void {
     const first = this.shards[0]?.meta ?? e;
     this.offsetMs = e.startMs - first.startMs;
-    this.emulatorStats = undefined;
     const targets = [...new Set(this.shards.map((s) => s.meta.target))];
     this.meta = {
       ...first,

@@ -90,4 +90,18 @@ test('run → three formats; report compare; run --baseline; --report chooses', 
   assert.equal(rebuilt.code, 0, rebuilt.stderr);
   assert.ok(existsSync(path.join(dir, 'junit.xml')));
   assert.ok(!existsSync(path.join(dir, 'report.html')));
+
+  // `report <dir> --baseline`: the rebuilt report carries the comparison; a regression exits 1
+  const rebuiltCmp = await runCli(['report', 'out/base', '--baseline', 'fast.json', '--report', 'json', '-q'], { cwd: ws });
+  assert.equal(rebuiltCmp.code, 1, rebuiltCmp.stderr + rebuiltCmp.stdout);
+  assert.match(rebuiltCmp.stderr, /regression\(s\) against the baseline beyond 10%/);
+  assert.match(rebuiltCmp.stdout, /Baseline comparison/);
+  const rebuiltReport = read(path.join(dir, 'report.json'));
+  assert.ok((rebuiltReport.comparison?.regressions ?? 0) > 0);
+  const againstItself = await runCli(['report', 'out/base', '--baseline', 'out/base/report.json', '--tolerance', '5%', '--report', 'json', '-q'], { cwd: ws });
+  assert.equal(againstItself.code, 0, againstItself.stderr);
+  assert.equal(read(path.join(dir, 'report.json')).comparison?.regressions, 0);
+  const badBase = await runCli(['report', 'out/base', '--baseline', 'nope.json'], { cwd: ws });
+  assert.equal(badBase.code, 2);
+  assert.match(badBase.stderr, /cannot read .*nope\.json/);
 });

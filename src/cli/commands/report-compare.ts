@@ -1,8 +1,9 @@
 /** `fleetsim report compare <baseline> <current> [--tolerance 10%]`: a table; exit 1 on a regression. */
+import type { RunReport } from '../../report/build.js';
 import { compareReports, formatComparison, loadReportFile, parseTolerance } from '../../report/compare.js';
 import { InputError } from '../../util/errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { out, reportError } from '../output.js';
+import { err, out, reportError } from '../output.js';
 
 export interface CompareArgs {
   baseline: string;
@@ -18,6 +19,14 @@ export function resolveTolerance(text: string): number {
     throw new InputError(`--tolerance ${text}: must be a percentage such as 10%`, { issues: [{ path: '--tolerance', message: 'must be a number of percent, 0-1000, e.g. 10%' }] });
   }
   return tol;
+}
+
+/** A run, rebuild or merge with --baseline: exit 1 (saying why) when it regressed, else 0. */
+export function baselineVerdict(report: RunReport, tolerancePct: number): number {
+  const regressions = report.comparison?.regressions ?? 0;
+  if (regressions === 0) return ExitCode.Pass;
+  err(`fleetsim: ${regressions} regression(s) against the baseline beyond ${tolerancePct}%`);
+  return ExitCode.ThresholdsFailed;
 }
 
 export async function commandReportCompare(a: CompareArgs): Promise<number> {

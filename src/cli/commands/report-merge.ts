@@ -8,7 +8,7 @@ import { writeReports } from '../../report/write.js';
 import { InputError } from '../../util/errors.js';
 import { err, out, reportError } from '../output.js';
 import { ExitCode } from '../exit-codes.js';
-import { resolveTolerance } from './report-compare.js';
+import { baselineVerdict, resolveTolerance } from './report-compare.js';
 import { exitCodeOf, printWritten, resolveFormats } from './report.js';
 
 export interface MergeArgs {
@@ -41,11 +41,7 @@ export async function commandReportMerge(a: MergeArgs): Promise<number> {
     printWritten(written);
     const code = exitCodeOf(report);
     if (code !== 0 && report.status !== 'completed') err(`fleetsim: the merged run is ${report.status}: a shard did not complete`);
-    if (code === ExitCode.Pass && (report.comparison?.regressions ?? 0) > 0) {
-      err(`fleetsim: ${report.comparison?.regressions} regression(s) against the baseline beyond ${tolerancePct}%`);
-      return ExitCode.ThresholdsFailed;
-    }
-    return code;
+    return code === ExitCode.Pass ? baselineVerdict(report, tolerancePct) : code;
   } catch (e) {
     return reportError(e);
   }

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunReport } from '../../report/build.js';
+import { compareReports, formatComparison, loadReportFile } from '../../report/compare.js';
 import { checksFailed } from '../../report/console-analysis.js';
 import { formatSummary, makeChalk } from '../../report/console.js';
 import { mergeShardRuns } from '../../report/merge.js';
@@ -13,6 +14,7 @@ import { parseReportFormats, rebuildReport, writeReports, type ReportFormat } fr
 import { InputError } from '../../util/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { out, reportError } from '../output.js';
+import { baselineVerdict, resolveTolerance } from './report-compare.js';
 
 /** `--report html,json,junit` → formats (default: all three); unknown names are bad input. */
 export function resolveFormats(text: string | undefined): ReportFormat[] {
@@ -40,16 +42,30 @@ export function exitCodeOf(report: RunReport): number {
   return ExitCode.Pass;
 }
 
-export async function commandReport(runDir: string, opts: { quiet: boolean; report?: string | undefined }): Promise<number> {
+export interface RebuildArgs {
+  quiet: boolean;
+  report?: string | undefined;
+  /** a previous run folder or report.json to compare the rebuilt run with */
+  baseline?: string | undefined;
+  tolerance?: string | undefined;
+}
+
+export async function commandReport(runDir: string, opts: RebuildArgs): Promise<number> {
   try {
     const formats = resolveFormats(opts.report);
+    const tolerancePct = resolveTolerance(opts.tolerance ?? '10%');
     if (!existsSync(runDir)) throw new InputError(`${runDir}: no such folder (give a run folder, e.g. reports/<run-id>)`);
+    // read the baseline first: a bad path fails before anything is written
+    const baseline = opts.baseline === undefined ? undefined : loadReportFile(opts.baseline);
     const hasEvents = existsSync(path.join(runDir, 'events.jsonl'));
     const report = hasEvents ? rebuildReport(runDir) : mergeShardRuns([runDir]).report;
+    if (baseline !== undefined) report.comparison = compareReports(baseline, report, { tolerancePct, baselineSource: opts.baseline });
     const written = writeReports(runDir, report, formats);
     if (!opts.quiet) out(formatSummary(report, makeChalk(process.stdout.isTTY === true)));
+    if (report.comparison !== undefined) out(`\nBaseline comparison\n${formatComparison(report.comparison)}`);
     printWritten(written);
-    return hasEvents ? ExitCode.Pass : exitCodeOf(report);
+    const code = hasEvents ? ExitCode.Pass : exitCodeOf(report);
+    return code === ExitCode.Pass ? baselineVerdict(report, tolerancePct) : code;
   } catch (e) {
     if (e instanceof InputError) return reportError(e);
     return reportError(new InputError(`cannot rebuild the report: ${(e as Error).message}`, { cause: e }));

@@ -7,7 +7,7 @@ import { checksFailed, formatFailedChecks } from '../../report/console-analysis.
 import { writeReports } from '../../report/write.js';
 import { compareReports, formatComparison, loadReportFile } from '../../report/compare.js';
 import { printWritten, resolveFormats } from './report.js';
-import { resolveTolerance } from './report-compare.js';
+import { baselineVerdict, resolveTolerance } from './report-compare.js';
 import { InputError } from '../../util/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { err, out, reportError } from '../output.js';
@@ -119,11 +119,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
       for (const line of formatFailedChecks(report)) err(line);
       return ExitCode.ThresholdsFailed;
     }
-    if ((report.comparison?.regressions ?? 0) > 0) {
-      err(`fleetsim: ${report.comparison?.regressions} regression(s) against the baseline beyond ${tolerancePct}%`);
-      return ExitCode.ThresholdsFailed;
-    }
-    return ExitCode.Pass;
+    return baselineVerdict(report, tolerancePct);
   } catch (e) {
     return reportError(e);
   } finally {

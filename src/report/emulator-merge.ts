@@ -1,0 +1,123 @@
+/**
+ * Server-side stats of several embedded emulators (one per shard) → one `emulator` section.
+ *
+ * Each shard's emulator counts per second of its own clock (`startedAt` + second). The merged
+ * run puts every shard on the first shard's timeline (run-state.ts), so each emulator's seconds
+ * are moved by the same amount as its shard's device series: what shard i's emulator counted
+ * d seconds after shard i started lands d seconds after the merged run's start.
+ *
+ * Counters add up (per second, totals, summary, broker, registry, hook counts); the hook latency
+ * is recomputed from the encoded histograms when every shard has one (never averaged); settings
+ * (quotas, faults, claim policy) are the same in every shard of one scenario, so the first is kept.
+ */
+import { LatencyHistogram } from '../metrics/histogram.js';
+
+type Stats = Record<string, unknown>;
+
+export interface EmulatorShardStats {
+  stats: Stats;
+  /** the shard's meta.startMs */
+  shardStartMs: number;
+}
+
+/** at most this many recent hook failures are kept, as one emulator keeps */
+const RECENT_HOOK_FAILURES = 50;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Numbers add up, nested records merge; anything else keeps the first value seen. */
+function sumInto(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(source)) {
+    const cur = target[k];
+    if (typeof v === 'number') target[k] = typeof cur === 'number' ? cur + v : cur === undefined ? v : cur;
+    else if (isRecord(v)) {
+      if (cur === undefined) target[k] = sumInto({}, v);
+      else if (isRecord(cur)) sumInto(cur, v);
+    } else if (cur === undefined) target[k] = v;
+  }
+  return target;
+}
+
+function summed(parts: unknown[]): Record<string, unknown> | undefined {
+  const records = parts.filter(isRecord);
+  if (records.length === 0) return undefined;
+  return records.reduce<Record<string, unknown>>((out, r) => sumInto(out, r), {});
+}
+
+/** Where each emulator's seconds start on the merged timeline: ms after the first shard's start. */
+function offsetsMs(parts: EmulatorShardStats[]): number[] {
+  const firstShard = parts[0]!.shardStartMs;
+  return parts.map((p) => {
+    const serverStart = typeof p.stats.startedAt === 'string' ? Date.parse(p.stats.startedAt) : Number.NaN;
+    // an emulator started d ms after its own shard's start sits d ms after the merged start
+    return Number.isFinite(serverStart) ? serverStart - p.shardStartMs : 0;
+  }).map((d) => d + firstShard);
+}
+
+function mergePerSecond(parts: EmulatorShardStats[], starts: number[], mergedStart: number): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  parts.forEach((p, i) => {
+    if (!isRecord(p.stats.perSecond)) return;
+    const shift = Math.round((starts[i]! - mergedStart) / 1000);
+    for (const [sec, counts] of Object.entries(p.stats.perSecond)) {
+      if (!isRecord(counts)) continue;
+      const bucket = (out[String(Number(sec) + shift)] ??= {});
+      for (const [key, n] of Object.entries(counts)) if (typeof n === 'number') bucket[key] = (bucket[key] ?? 0) + n;
+    }
+  });
+  return out;
+}
+
+function mergeHook(hooks: Record<string, unknown>[]): Record<string, unknown> {
+  const counts: Record<string, unknown> = {};
+  for (const h of hooks) {
+    const { latency: _latency, recentErrors: _recent, ...rest } = h;
+    sumInto(counts, rest);
+  }
+  const latencies = hooks.map((h) => h.latency).filter(isRecord);
+  let latency: Record<string, unknown> | undefined;
+  if (latencies.length > 0 && latencies.every((l) => typeof l.histogram === 'string')) {
+    const merged = new LatencyHistogram();
+    for (const l of latencies) merged.addEncoded(l.histogram as string);
+    const s = merged.stats();
+    latency = { count: s.count, p50: s.p50, p99: s.p99, max: s.max, histogram: merged.encode() };
+  } else if (latencies.length > 0) {
+    // older emulators gave no histogram: counts and the max are exact, percentiles are unknown
+    latency = {
+      count: latencies.reduce((n, l) => n + (typeof l.count === 'number' ? l.count : 0), 0),
+      max: Math.max(...latencies.map((l) => (typeof l.max === 'number' ? l.max : 0))),
+    };
+  }
+  const recent = hooks
+    .flatMap((h) => (Array.isArray(h.recentErrors) ? (h.recentErrors as unknown[]) : []))
+    .filter(isRecord)
+    .sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)))
+    .slice(-RECENT_HOOK_FAILURES);
+  return { ...counts, ...(latency === undefined ? {} : { latency }), recentErrors: recent };
+}
+
+const ADDITIVE = ['totals', 'summary', 'broker', 'registry', 'controlPlane'] as const;
+
+/** One emulator section for a merged run; a single shard's stats come back unchanged. */
+export function mergeEmulatorStats(parts: EmulatorShardStats[]): Stats | undefined {
+  if (parts.length === 0) return undefined;
+  if (parts.length === 1) return parts[0]!.stats;
+  const starts = offsetsMs(parts);
+  const mergedStart = Math.min(...starts);
+  const first = parts[0]!.stats;
+  const out: Stats = { ...first, startedAt: new Date(mergedStart).toISOString(), emulators: parts.length };
+  out.perSecond = mergePerSecond(parts, starts, mergedStart);
+  for (const key of ADDITIVE) {
+    const s = summed(parts.map((p) => p.stats[key]));
+    if (s !== undefined) out[key] = s;
+  }
+  for (const key of ['tlsHandshakeFailures', 'openTokens'] as const) {
+    const values = parts.map((p) => p.stats[key]).filter((v): v is number => typeof v === 'number');
+    if (values.length > 0) out[key] = values.reduce((a, b) => a + b, 0);
+  }
+  const hooks = parts.map((p) => p.stats.hook).filter(isRecord);
+  if (hooks.length > 0) out.hook = mergeHook(hooks);
+  // each shard had its own control plane: one URL says nothing about the others
+  if (parts.some((p) => p.stats.controlPlaneUrl !== first.controlPlaneUrl)) delete out.controlPlaneUrl;
+  return out;
+}
