@@ -1,8 +1,8 @@
 /**
  * The fleet-provisioning service behind the `$aws/...` topics: CreateKeysAndCertificate,
  * CreateCertificateFromCsr and RegisterThing. Replies go only to the requesting connection, and
- * only when it subscribed to the reply topic (AWS: results may be lost otherwise) and its policy
- * lets it receive there.
+ * only when it subscribed to the reply topic (AWS: results may be lost otherwise); whether its
+ * policy lets it receive there (iot:Receive) is the broker's check on delivery, as for any message.
  *
  * One request, as named steps: count it → quota (429 at once when throttled) → disconnect fault →
  * injected latency (a timer) → 500 fault or the API → count the answer → drop fault → deliver.
@@ -58,8 +58,6 @@ export interface ProvisioningOptions {
   hookRunner: HookRunner;
   /** template name → loaded hook handler */
   hooks?: ReadonlyMap<string, HookHandler>;
-  /** iot:Receive for a reply topic; default: allowed */
-  mayReceive?: (client: BrokerClient, topic: string) => boolean;
 }
 
 /** What the authenticate hook stores on a connection. */
@@ -126,10 +124,6 @@ export class ProvisioningService {
     const out = replyTopic(api, format, reply.kind, topic.templateName);
     if (!client.isSubscribed(out)) {
       stats.count(`unsubscribed{api=${api}}`);
-      return;
-    }
-    if (this.o.mayReceive !== undefined && !this.o.mayReceive(client, out)) {
-      stats.count(`receive_denied{api=${api}}`);
       return;
     }
     client.deliver(out, encodePayload(format, reply.body), REPLY_QOS);

@@ -104,6 +104,7 @@ export class Broker {
       },
       releaseStream: (conn) => this.releaseStream(conn),
       route: (sender, topic, payload, qos) => this.route(sender, topic, payload, qos),
+      authorizeReceive: (conn, topic) => this.authorizeReceive(conn, topic),
       reportHookError: (hook, error) => this.reportHookError(hook, error),
     };
   }
@@ -128,10 +129,8 @@ export class Broker {
   private route(sender: Connection | null, topic: string, payload: Buffer, qos: 0 | 1): number {
     let deliveries = 0;
     let cache: PublishFrameCache | null = null;
-    const mayReceive = this.core.hooks.authorizeReceive;
     this.index.forEachMatch(topic, (conn: Connection, granted: GrantedQos) => {
       if (conn === sender || !conn.connected) return;
-      if (mayReceive !== undefined && !this.authorizeReceive(mayReceive, conn, topic)) return;
       const effective: 0 | 1 = qos < granted ? qos : granted;
       if (effective === 0) cache ??= new PublishFrameCache(topic, payload);
       if (conn.sendPublish(topic, payload, effective, cache)) deliveries++;
@@ -140,8 +139,10 @@ export class Broker {
     return deliveries;
   }
 
-  /** A throwing authorizeReceive counts as 'no'. */
-  private authorizeReceive(hook: NonNullable<BrokerHooks['authorizeReceive']>, conn: Connection, topic: string): boolean {
+  /** No hook: yes. A throwing hook counts as 'no'. */
+  private authorizeReceive(conn: Connection, topic: string): boolean {
+    const hook = this.core.hooks.authorizeReceive;
+    if (hook === undefined) return true;
     try {
       return hook(conn, topic) === true;
     } catch (err) {

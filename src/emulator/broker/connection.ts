@@ -97,8 +97,12 @@ export class Connection implements BrokerClient {
     this.close('server-disconnect', reasonCode);
   }
 
-  /** Writes one PUBLISH; QoS 0 frames may come from a shared cache. Internal. */
+  /**
+   * Writes one PUBLISH unless authorizeReceive refuses the topic (the connection stays up); QoS 0
+   * frames may come from a shared cache. Internal: routed publishes and deliver() both end here.
+   */
   sendPublish(topic: string, payload: Buffer, qos: 0 | 1, cache: PublishFrameCache | null): boolean {
+    if (!this.core.authorizeReceive(this, topic)) return false;
     let messageId = 0;
     if (qos === 1) {
       messageId = this.allocateMessageId();

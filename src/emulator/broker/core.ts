@@ -19,5 +19,7 @@ export interface BrokerCore {
   releaseStream(conn: Connection): void;
   /** routes a PUBLISH to every matching subscriber except sender; returns the number of deliveries */
   route(sender: Connection | null, topic: string, payload: Buffer, qos: 0 | 1): number;
+  /** runs the authorizeReceive hook (true when there is none); every outbound PUBLISH asks once */
+  authorizeReceive(conn: Connection, topic: string): boolean;
   reportHookError(hook: HookName, error: unknown): void;
 }

@@ -65,7 +65,7 @@ export interface BrokerClient {
   context: unknown;
   /** true when one of this client's subscription filters matches topic (wildcards + and # honoured, $-topics not matched by a leading wildcard) */
   isSubscribed(topic: string): boolean;
-  /** deliver one PUBLISH to THIS client only (never fanned out); QoS 1 uses a packet id and the client PUBACKs. Returns false if the connection is closed (or, for QoS 1, the client's in-flight window is full). */
+  /** deliver one PUBLISH to THIS client only (never fanned out); QoS 1 uses a packet id and the client PUBACKs. Passes authorizeReceive like a routed message. Returns false if it was not sent: the connection is closed, authorizeReceive refused the topic, or (QoS 1) the client's in-flight window is full. */
   deliver(topic: string, payload: Buffer, qos?: 0 | 1): boolean;
   /** server-side disconnect; v5 sends DISCONNECT with the reason code first (default 0x00 normal disconnection) */
   disconnect(reasonCode?: number): void;
@@ -77,7 +77,7 @@ export interface BrokerHooks {
   authenticate?(req: ConnectRequest): Promise<AuthenticateResult> | AuthenticateResult;
   authorizeSubscribe?(client: BrokerClient, topicFilter: string, qos: number): SubscribeDecision;
   authorizePublish?(client: BrokerClient, topic: string, payload: Buffer, qos: number): PublishDecision;
-  /** called before a routed PUBLISH is delivered to a subscriber; false skips that subscriber */
+  /** called once before each PUBLISH the broker sends to a client, routed or through deliver(); false: not sent to that client, which stays connected */
   authorizeReceive?(client: BrokerClient, topic: string): boolean;
   /** called after an allowed PUBLISH was acknowledged; the embedder answers provisioning requests here. If it returns true the message is consumed (not routed to other subscribers). */
   onPublish?(client: BrokerClient, topic: string, payload: Buffer): boolean;

@@ -87,7 +87,7 @@ test('an issued certificate gets the template policy: connect as its thing, publ
   assert.equal((await disconnect)[0].reasonCode, 0x87);
 });
 
-test('the claim policy is in the registry, and iot:Receive is checked before a provisioning reply is delivered', async (t) => {
+test('the claim policy is in the registry, and the broker checks iot:Receive before a provisioning reply is delivered', async (t) => {
   const arn = 'arn:aws:iot:us-east-1:123456789012:';
   const emu = await startTestEmulator({
     claimPolicy: {
@@ -98,13 +98,22 @@ test('the claim policy is in the registry, and iot:Receive is checked before a p
     },
   });
   t.after(() => emu.close());
+  const totals = () => emu.stats().totals as Record<string, number>;
   const claimArn = emu.registry.getCertificate(emu.claim.certificateId)!.certificateArn;
   assert.deepEqual(emu.registry.listAttachedPolicies(claimArn).map((p) => p.policyName), ['fleetsim-claim-policy']);
   const c = await connect(emu, claimOf(emu), { clientId: 'no-receive' });
   t.after(() => c.end(true));
+  const topics: string[] = [];
+  c.on('message', (topic) => topics.push(topic));
   const r = await request(c, 'CreateKeysAndCertificate', {}, { ms: 400 });
   assert.equal(r.kind, 'none', 'the accepted reply is not delivered');
-  assert.equal((emu.stats().totals as Record<string, number>)['receive_denied{api=CreateKeysAndCertificate}'], 1);
+  // the service counts its answer and hands it to the broker in the same tick
+  for (let i = 0; i < 100 && totals()['accepted{api=CreateKeysAndCertificate}'] !== 1; i++) await new Promise((done) => setTimeout(done, 50));
+  assert.equal(totals()['accepted{api=CreateKeysAndCertificate}'], 1, 'the service answered');
+  assert.equal(totals().receives_denied, 1, "refused by the broker's iot:Receive hook");
   const rej = await request(c, 'CreateKeysAndCertificate', Buffer.from('not json'));
   assert.equal(rej.kind, 'rejected', 'the rejected topic may still be received');
+  assert.deepEqual(topics, ['$aws/certificates/create/json/rejected'], 'nothing was delivered before the rejected reply');
+  assert.equal(c.connected, true);
+  assert.equal(totals().receives_denied, 1);
 });

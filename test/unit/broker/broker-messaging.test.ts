@@ -213,3 +213,80 @@ describe('broker PUBLISH rules', () => {
     });
   });
 });
+
+describe('broker authorizeReceive', () => {
+  /** Denies topics under secret/ and counts denials, as the emulator's iot:Receive hook does; logs every call. */
+  function receiveRecorder(): { hooks: BrokerHooks; calls: string[]; denied: () => number } {
+    const calls: string[] = [];
+    let denied = 0;
+    const hooks: BrokerHooks = {
+      authorizeReceive: (client, topic) => {
+        calls.push(`${client.clientId} ${topic}`);
+        if (!topic.startsWith('secret/')) return true;
+        denied++;
+        return false;
+      },
+    };
+    return { hooks, calls, denied: () => denied };
+  }
+
+  it('routed publishes: asked once per subscriber and message; a denied subscriber gets nothing and stays connected', async () => {
+    const r = receiveRecorder();
+    await withBroker({ hooks: r.hooks }, async (broker) => {
+      const pub = await connectRaw(broker, 5, 'pub');
+      const s4 = await connectRaw(broker, 4, 's4');
+      const s5 = await connectRaw(broker, 5, 's5');
+      await subscribe(s4, [['secret/#', 1], ['open/#', 1]]);
+      await subscribe(s5, [['#', 0]]); // QoS 0: the shared frame cache path
+      for (const [messageId, topic] of [[1, 'secret/a'], [2, 'open/a']] as const) {
+        pub.send({ cmd: 'publish', topic, payload: Buffer.from(topic), qos: 1, messageId, dup: false, retain: false });
+        assert.equal((await pub.next('puback')).messageId, messageId);
+      }
+      // the secret message went out first, so if it were delivered it would come before open/a
+      assert.equal((await s4.next('publish')).topic, 'open/a');
+      assert.equal((await s5.next('publish')).topic, 'open/a');
+      assert.deepEqual(r.calls.sort(), ['s4 open/a', 's4 secret/a', 's5 open/a', 's5 secret/a']);
+      assert.equal(r.denied(), 2);
+      assert.equal(broker.stats().publishesOut, 2);
+      assert.equal(broker.publish('secret/b', Buffer.from('x')), 0, 'broker-originated publishes ask too');
+      assert.equal(r.denied(), 4);
+      assert.deepEqual([broker.getClient('s4')?.connected, broker.getClient('s5')?.connected], [true, true]);
+    });
+  });
+
+  it('deliver(): asked once; a denied topic is not sent, not counted as out, and the connection stays up', async () => {
+    const r = receiveRecorder();
+    await withBroker({ hooks: r.hooks }, async (broker) => {
+      const c = await connectRaw(broker, 5, 'd');
+      const client = broker.getClient('d')!;
+      assert.equal(client.deliver('secret/reply', Buffer.from('no'), 1), false);
+      assert.equal(client.deliver('secret/reply', Buffer.from('no'), 0), false);
+      assert.equal(client.deliver('open/reply', Buffer.from('yes'), 1), true);
+      const got = await c.next('publish');
+      assert.deepEqual([got.topic, String(got.payload)], ['open/reply', 'yes'], 'the denied replies were never written');
+      assert.deepEqual(r.calls, ['d secret/reply', 'd secret/reply', 'd open/reply']);
+      assert.equal(r.denied(), 2);
+      assert.equal(broker.stats().publishesOut, 1);
+      assert.equal(client.connected, true);
+    });
+  });
+
+  it('a throwing authorizeReceive counts as no and is reported', async () => {
+    const errors: string[] = [];
+    const hooks: BrokerHooks = {
+      authorizeReceive: (_c, topic) => {
+        if (topic === 'boom') throw new Error('policy store down');
+        return true;
+      },
+      onHookError: (hook, err) => errors.push(`${hook}: ${(err as Error).message}`),
+    };
+    await withBroker({ hooks }, async (broker) => {
+      const c = await connectRaw(broker, 4, 'x');
+      const client = broker.getClient('x')!;
+      assert.equal(client.deliver('boom', Buffer.from('1'), 1), false);
+      assert.equal(client.deliver('fine', Buffer.from('2'), 1), true);
+      assert.equal((await c.next('publish')).topic, 'fine');
+      assert.deepEqual(errors, ['authorizeReceive: policy store down']);
+    });
+  });
+});
