@@ -2,9 +2,26 @@
  * Per-API time series, one row per second of the run, from the devices' counters
  * (`offered|accepted|rejected|timeout{api=...}`) and, when the target is the emulator, its own
  * server-side counts for the same seconds (`received|accepted|rejected{api=...}`).
+ *
+ * This module is the one definition of the per-API figures. The throttle analysis (report.json
+ * `analysis`), the HTML rates table and charts (report/series.ts derives its arrays from
+ * buildApiSeries) and `fleetsim report compare` all read them from here:
+ * - offered: requests sent (connect attempts for Connect-like APIs), retries included;
+ * - accepted: requests answered on `/accepted` (a CONNACK that accepted, for connects);
+ * - throttled: rejections that are throttling (isThrottleRejection): statusCode 429 or a
+ *   throttling errorCode for the provisioning APIs, and for connects a CONNACK refused for the
+ *   connection rate (aws-fleet-provisioning.md §6; protocol/quotas.ts THROTTLED_CONNECT);
+ * - rejected: every rejected reply or refused connect, throttled ones included; "other
+ *   rejections" (the HTML column) are rejected − throttled;
+ * - timed out: no answer within the timeout;
+ * - mean accepted/s: accepted / the API's active span, in whole seconds: from the start of the
+ *   first second with an offered request to the end of the last second in which the API was
+ *   offered a request or one completed (accepted, rejected or timed out). See activeSpan.
+ * A request is counted in the second it was sent (offered) and in the second it completed.
  */
 import { parseSeriesKey } from '../metrics/names.js';
 import { THROTTLED_CONNECT } from '../protocol/quotas.js';
+import { round } from '../util/round.js';
 
 /** APIs in flow order; anything else the series name comes after these. */
 export const API_ORDER = ['Connect', 'CreateKeysAndCertificate', 'CreateCertificateFromCsr', 'RegisterThing', 'VerifyConnect', 'VerifyPublish', 'Reconnect'];
@@ -74,11 +91,12 @@ export interface ServerStatsLike {
   perSecond?: unknown;
 }
 
-const byOrder = (a: string, b: string) => {
+/** Sort order of API names: flow order first, then alphabetical. */
+export function compareApis(a: string, b: string): number {
   const ia = API_ORDER.indexOf(a);
   const ib = API_ORDER.indexOf(b);
-  return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
-};
+  return (ia < 0 ? API_ORDER.length : ia) - (ib < 0 ? API_ORDER.length : ib) || a.localeCompare(b);
+}
 
 /** A server stats key as (received|accepted|rejected, api): provisioning counts and connects. */
 function serverKey(key: string): { name: string; api: string; labels: Record<string, string> } | undefined {
@@ -130,6 +148,7 @@ export function buildApiSeries(series: Record<string, Record<string, number>>, o
   let lastT = -1;
   for (const [period, counts] of Object.entries(series)) {
     const t = Number(period);
+    if (!Number.isInteger(t) || t < 0) continue;
     for (const [key, v] of Object.entries(counts)) {
       const { name, labels } = parseSeriesKey(key);
       const api = labels.api;
@@ -167,7 +186,7 @@ export function buildApiSeries(series: Record<string, Record<string, number>>, o
   // server seconds are aligned to the nearest run second: keep a server count that lands past the devices' last second
   for (const [api, perApi] of server) if (rows.has(api)) for (const t of perApi.keys()) lastT = Math.max(lastT, t);
   const out: ApiSeries[] = [];
-  for (const api of [...rows.keys()].sort(byOrder)) {
+  for (const api of [...rows.keys()].sort(compareApis)) {
     const perApi = rows.get(api) as Map<number, ApiSecond>;
     const srv = server.get(api) as Map<number, ServerSecond> | undefined;
     const seconds: ApiSecond[] = [];
@@ -184,4 +203,30 @@ export function buildApiSeries(series: Record<string, Record<string, number>>, o
     out.push({ api, seconds, totals: totals.get(api) as ApiTotals });
   }
   return out;
+}
+
+/** The seconds an API was in use: [fromSec, toSec), whole seconds since the run start. */
+export interface ActiveSpan {
+  /** the first second with an offered request */
+  fromSec: number;
+  /** the end of the last second with an offered request or a completion (accepted, rejected, timed out) */
+  toSec: number;
+}
+
+/** The API's active span (see the module comment); undefined when it was never offered a request. */
+export function activeSpan(seconds: readonly ApiSecond[]): ActiveSpan | undefined {
+  const first = seconds.find((s) => s.offered > 0);
+  if (first === undefined) return undefined;
+  let last = first.t;
+  for (const s of seconds) if (s.offered + s.accepted + s.rejected + s.timedOut > 0) last = Math.max(last, s.t);
+  return { fromSec: first.t, toSec: last + 1 };
+}
+
+/**
+ * Accepted requests per second over the active span, rounded to 3 decimals; 0 when the API was
+ * never offered a request. The one implementation: the analysis, the HTML and compare use it.
+ */
+export function meanAcceptedPerSec(s: ApiSeries): number {
+  const span = activeSpan(s.seconds);
+  return span === undefined ? 0 : round(s.totals.accepted / (span.toSec - span.fromSec), 3);
 }

@@ -8,8 +8,11 @@
  * - recovery: from the first throttled second to the end of the last second in which the API
  *   was still offered requests (the backlog drained); lastThrottledSec is the last second with
  *   any throttling.
+ * - mean accepted/s: accepted over the API's active span (api-series.ts activeSpan, the same
+ *   figure the HTML report and `report compare` show).
+ * What counts as offered, accepted, throttled, rejected and timed out is defined in api-series.ts.
  */
-import type { ApiSecond, ApiSeries } from './api-series.js';
+import { activeSpan, meanAcceptedPerSec, type ActiveSpan, type ApiSecond, type ApiSeries } from './api-series.js';
 import { round } from '../util/round.js';
 import { parseSeriesKey } from '../metrics/names.js';
 
@@ -34,8 +37,10 @@ export interface ApiAnalysis {
   /** median accepted/s over the throttled seconds; null = never throttled */
   plateauPerSec: number | null;
   peakAcceptedPerSec: number;
-  /** accepted / active seconds (first to last second with an offered request) */
+  /** accepted / (activeSpan.toSec − activeSpan.fromSec); 0 when never offered */
   meanAcceptedPerSec: number;
+  /** the seconds the API was in use: first offered request to the end of the last second with an offer or a completion */
+  activeSpan?: ActiveSpan;
   onset?: ThrottleOnset;
   recovery?: ThrottleRecovery;
   offered: number;
@@ -80,12 +85,10 @@ export function analyzeApi(s: ApiSeries, opts: { onsetShare?: number; attempts?:
   const secs = s.seconds;
   const throttledSecs = secs.filter((x) => x.throttled > 0);
   const plateau = median(throttledSecs.map((x) => x.accepted));
-  const active = secs.filter((x) => x.offered > 0);
-  const span = active.length === 0 ? 0 : (active[active.length - 1] as ApiSecond).t - (active[0] as ApiSecond).t + 1;
   const out: ApiAnalysis = {
     plateauPerSec: plateau,
     peakAcceptedPerSec: secs.reduce((m, x) => Math.max(m, x.accepted), 0),
-    meanAcceptedPerSec: span === 0 ? 0 : round(s.totals.accepted / span, 3),
+    meanAcceptedPerSec: meanAcceptedPerSec(s),
     offered: s.totals.offered,
     accepted: s.totals.accepted,
     rejected: s.totals.rejected,
@@ -93,6 +96,8 @@ export function analyzeApi(s: ApiSeries, opts: { onsetShare?: number; attempts?:
     timedOut: s.totals.timedOut,
     perSecond: secs,
   };
+  const span = activeSpan(secs);
+  if (span !== undefined) out.activeSpan = span;
   const onset = findOnset(secs, opts.onsetShare);
   if (onset !== undefined) out.onset = onset;
   const recovery = findRecovery(secs);

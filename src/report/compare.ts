@@ -1,14 +1,15 @@
 /**
  * Baseline comparison (`fleetsim report compare`, `fleetsim run --baseline`): per-step p50/p90/p99,
- * per-API mean accepted rate and the provisioned share of two runs, with regressions beyond a
- * tolerance marked. Latency regresses when it grows; rates and the provisioned share regress when
- * they shrink. Returns data and text; the CLI decides the exit code.
+ * per-API mean accepted/s (analysis/api-series.ts meanAcceptedPerSec: accepted over the API's
+ * active span, the figure of the HTML rates table and report.json analysis) and the provisioned
+ * share of two runs, with regressions beyond a tolerance marked. Latency regresses when it grows;
+ * rates and the provisioned share regress when they shrink. Returns data and text; the CLI decides the exit code.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../util/errors.js';
 import { REPORT_SCHEMA_VERSION, type RunReport } from './build.js';
-import { apiSeconds, meanAcceptedPerSec } from './series.js';
+import { apiSeconds } from './series.js';
 
 export interface ComparisonRow {
   kind: 'latency' | 'rate' | 'outcome';
@@ -84,11 +85,13 @@ export function compareReports(baseline: RunReport, current: RunReport, o: Compa
     }
   }
 
-  const bRates = new Map(apiSeconds(baseline.series).map((a) => [a.api, meanAcceptedPerSec(a)]));
-  const cRates = new Map(apiSeconds(current.series).map((a) => [a.api, meanAcceptedPerSec(a)]));
+  // recomputed from each report's series (not read from its analysis), so a baseline written by
+  // an older fleetsim is measured with the same definition as the current run
+  const bRates = new Map(apiSeconds(baseline.series).map((a) => [a.api, a.totals.meanAcceptedPerSec]));
+  const cRates = new Map(apiSeconds(current.series).map((a) => [a.api, a.totals.meanAcceptedPerSec]));
   for (const api of new Set([...bRates.keys(), ...cRates.keys()])) {
-    const bv = bRates.has(api) ? round2(bRates.get(api) ?? 0) : null;
-    const cv = cRates.has(api) ? round2(cRates.get(api) ?? 0) : null;
+    const bv = bRates.get(api) ?? null;
+    const cv = cRates.get(api) ?? null;
     const row: ComparisonRow = { kind: 'rate', subject: api, metric: 'accepted/s', baseline: bv, current: cv, deltaPct: delta(bv, cv), regression: false };
     if (bv !== null && cv !== null) row.regression = cv < bv * (1 - tol / 100);
     else if (bv !== null) {
@@ -114,7 +117,6 @@ export function compareReports(baseline: RunReport, current: RunReport, o: Compa
   };
 }
 
-const round2 = (v: number) => Math.round(v * 100) / 100;
 const round4 = (v: number) => Math.round(v * 10000) / 10000;
 
 /** A run folder (its report.json) or a report.json file; bad input is an InputError (exit 2). */

@@ -42,7 +42,7 @@ export const CLIENT_SCRIPT = `
     rate: function (canvas) {
       var r = view.rates[Number(canvas.getAttribute('data-index'))];
       var sets = [line('offered', r.offered, COLORS.offered, { borderDash: [4, 3] }), line('accepted', r.accepted, COLORS.accepted)];
-      if (r.totals.throttled > 0) sets.push(line('throttled (429)', r.throttled, COLORS.throttled));
+      if (r.totals.throttled > 0) sets.push(line('throttled', r.throttled, COLORS.throttled));
       if (r.totals.rejected > 0) sets.push(line('rejected (other)', r.rejected, COLORS.rejected));
       if (r.totals.timeout > 0) sets.push(line('timed out', r.timeout, COLORS.timeout));
       return { type: 'line', data: { labels: view.seconds, datasets: sets },

@@ -88,9 +88,9 @@ function rates(v: HtmlView, esc: Esc): string {
       : `<h2 style="margin-top:16px">Throttling analysis</h2><table><thead><tr><th>API</th><th>plateau</th><th>onset</th><th>recovery</th></tr></thead><tbody>${v.analysis
           .map((a) => `<tr><td>${esc(a.api)}</td><td>${esc(a.plateau)}</td><td>${esc(a.onset)}</td><td>${esc(a.recovery)}</td></tr>`)
           .join('')}</tbody></table>`;
-  return `<section id="rates"><h2>Requests per second, per API</h2><p class="hint">Offered (sent), accepted, throttled (rejected with 429), other rejections and timeouts, per second since the start.</p>
+  return `<section id="rates"><h2>Requests per second, per API</h2><p class="hint">Offered (sent), accepted, throttled (429, or a CONNACK refused for connection rate), other rejections and timeouts, per second since the start. Mean accepted/s: accepted over the seconds from the API's first offered request to its last request or completion.</p>
 ${v.rates.length === 0 ? '<p class="empty">No requests were recorded.</p>' : `<div class="grid2">${charts}</div>`}
-<table><thead><tr><th>API</th><th class="num">offered</th><th class="num">accepted</th><th class="num">throttled</th><th class="num">rejected</th><th class="num">timed out</th><th class="num">mean accepted/s</th></tr></thead><tbody>${rows}</tbody></table>${analysis}</section>`;
+<table><thead><tr><th>API</th><th class="num">offered</th><th class="num">accepted</th><th class="num">throttled</th><th class="num">rejected (other)</th><th class="num">timed out</th><th class="num">mean accepted/s</th></tr></thead><tbody>${rows}</tbody></table>${analysis}</section>`;
 }
 
 function latency(v: HtmlView, esc: Esc): string {

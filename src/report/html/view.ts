@@ -9,14 +9,13 @@ import { LatencyHistogram } from '../../metrics/histogram.js';
 import { STEP_NAMES } from '../../metrics/names.js';
 import type { RunReport } from '../build.js';
 import type { Comparison } from '../compare.js';
-import { activitySeconds, apiSeconds, meanAcceptedPerSec, seriesLength, totalOf, type ApiSeconds } from '../series.js';
+import { activitySeconds, apiSeconds, seriesLength, type ApiSeconds } from '../series.js';
 
 /** Percentiles of the latency distribution chart (0 = min, 100 = max). */
 export const DISTRIBUTION_PERCENTILES = [0, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100];
 
-export interface ApiRateView extends ApiSeconds {
-  totals: { offered: number; accepted: number; throttled: number; rejected: number; timeout: number; meanAcceptedPerSec: number };
-}
+/** One API's rates: report/series.ts apiSeconds (figures defined in analysis/api-series.ts), padded to the page's seconds. */
+export type ApiRateView = ApiSeconds;
 
 export interface HtmlView {
   title: string;
@@ -71,9 +70,10 @@ function analysisRows(r: RunReport): HtmlView['analysis'] {
   return Object.entries(apis).map(([api, a]) => ({
     api,
     plateau: a.plateauPerSec === null ? '—' : rate(a.plateauPerSec),
-    onset: a.onset === undefined ? '—' : `t=${a.onset.tSec}s at ${rate(a.onset.offeredPerSec)} offered (${(a.onset.share429 * 100).toFixed(0)}% 429)`,
-    recovery: a.recovery === undefined ? '—' : `429s from t=${a.recovery.firstThrottledSec}s to t=${a.recovery.lastThrottledSec}s; drained by t=${a.recovery.drainedSec}s (${a.recovery.durationSec} s)`,
-    meanAccepted: rate(a.meanAcceptedPerSec),
+    onset: a.onset === undefined ? '—' : `t=${a.onset.tSec}s at ${rate(a.onset.offeredPerSec)} offered (${(a.onset.share429 * 100).toFixed(0)}% throttled)`,
+    recovery: a.recovery === undefined ? '—' : `throttled from t=${a.recovery.firstThrottledSec}s to t=${a.recovery.lastThrottledSec}s; drained by t=${a.recovery.drainedSec}s (${a.recovery.durationSec} s)`,
+    // the rates table's figure, formatted the same way
+    meanAccepted: `${a.meanAcceptedPerSec.toFixed(2)}/s`,
     throttled: a.throttled,
     timedOut: a.timedOut,
   }));
@@ -90,14 +90,7 @@ export function buildHtmlView(r: RunReport): HtmlView {
     throttled: pad(a.throttled),
     rejected: pad(a.rejected),
     timeout: pad(a.timeout),
-    totals: {
-      offered: totalOf(a.offered),
-      accepted: totalOf(a.accepted),
-      throttled: totalOf(a.throttled),
-      rejected: totalOf(a.rejected),
-      timeout: totalOf(a.timeout),
-      meanAcceptedPerSec: Math.round(meanAcceptedPerSec(a) * 100) / 100,
-    },
+    totals: a.totals,
   }));
   const act = activitySeconds(r.series);
 
