@@ -164,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
           .option('key-algorithm', { type: 'string', choices: ['ec-p256', 'rsa-2048'] as const, default: 'ec-p256' as const, describe: 'keys made by CreateKeysAndCertificate' })
           .option('state', { type: 'string', describe: 'registry state file (default: <dir>/state.json)' })
           .option('control-plane-port', { type: 'number', describe: 'also serve the AWS IoT control-plane API (ListThings, ...) on this port (0: any free port)' })
-          .option('tls-session-resumption', { type: 'boolean', default: false, describe: 'resume TLS sessions from tickets (off: every connect is a full handshake; AWS does not document it)' }),
+          .option('tls-session-resumption', { type: 'boolean', describe: 'resume TLS sessions from tickets (off: every connect is a full handshake; AWS does not document it)' }),
       async (args) => {
         code = await commandEmulator({
           port: args.port,

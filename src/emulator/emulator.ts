@@ -19,6 +19,7 @@ import { CertificateAuthority, generateKeyPairSyncFor, type KeyAlgorithm } from 
 import { Registry } from './registry/index.js';
 import { parseProvisioningTopic } from '../protocol/index.js';
 import type { QuotaSettings } from '../protocol/quotas.js';
+import { TLS_SESSION_RESUMPTION } from '../protocol/transport.js';
 import { Faults, type FaultSettings } from './faults.js';
 import { HookRunner, loadHookModule, type HookHandler } from './hook.js';
 import { Latency, type LatencySettings } from './latency.js';
@@ -51,7 +52,7 @@ export interface EmulatorOptions {
   registry?: Registry;
   /** start the control-plane HTTP API over the registry */
   controlPlane?: ControlPlaneOptions;
-  /** resume TLS sessions from tickets (default false: AWS's behaviour is undocumented; see tls-server.ts) */
+  /** resume TLS sessions from tickets (default: src/protocol/transport.ts, off; AWS does not document it) */
   tlsSessionResumption?: boolean;
 }
 
@@ -210,7 +211,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     key: serverKeys.privateKeyPem,
     cert: serverCert.certificatePem,
     ca: [ca.certificatePem],
-    sessionResumption: o.tlsSessionResumption === true,
+    sessionResumption: o.tlsSessionResumption ?? TLS_SESSION_RESUMPTION.emulatorDefault,
   });
   let controlPlane: ControlPlane | undefined;
   if (o.controlPlane !== undefined) {
@@ -236,7 +237,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
         ...stats.snapshot(),
         broker: broker.stats(),
         tlsHandshakeFailures: server.countHandshakeFailures(),
-        tlsSessionResumption: o.tlsSessionResumption === true,
+        tlsSessionResumption: o.tlsSessionResumption ?? TLS_SESSION_RESUMPTION.emulatorDefault,
         registry: registry.counts(),
         openTokens: service.tokenCount(),
         quotas: quotas.effective,

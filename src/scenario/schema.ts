@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../util/duration.js';
 import { TEMPLATE_NAME_PATTERN } from '../protocol/topics.js';
+import { TLS_SESSION_RESUMPTION } from '../protocol/transport.js';
 import { expectationsSchema, stepLoadSchema, thresholdsSchema } from './analysis-schema.js';
 
 /** A duration: milliseconds as a number, or `500ms` / `10s` / `2m` / `1h`. Parsed to milliseconds. */
@@ -246,7 +247,7 @@ const emulator = z
     /** how long the pre-provisioning hook may take before RegisterThing is rejected (AWS: 5 s) */
     hookTimeout: duration.optional(),
     /** resume TLS sessions from tickets (AWS's behaviour is undocumented; off: every connect is a full handshake) */
-    tlsSessionResumption: z.boolean().default(false),
+    tlsSessionResumption: z.boolean().default(TLS_SESSION_RESUMPTION.emulatorDefault),
     /** the claim certificate's policy document (default: AWS's walkthrough claim policy for the templates above) */
     claimPolicy: z.record(z.string(), z.unknown()).optional(),
     /** the AWS IoT control-plane HTTP API over the registry (ListThings, DeleteCertificate, ...) */
@@ -259,7 +260,7 @@ const emulator = z
       })
       .optional(),
   })
-  .default({ templates: [], keyAlgorithm: 'ec-p256', keyPoolSize: 64, tokenTtl: 3_600_000, dropReplies: 0, tlsSessionResumption: false });
+  .default({ templates: [], keyAlgorithm: 'ec-p256', keyPoolSize: 64, tokenTtl: 3_600_000, dropReplies: 0, tlsSessionResumption: TLS_SESSION_RESUMPTION.emulatorDefault });
 
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),

@@ -25,7 +25,8 @@ export interface EmulatorArgs {
   keyAlgorithm: KeyAlgorithm;
   state: string | undefined;
   controlPlanePort: number | undefined;
-  tlsSessionResumption: boolean;
+  /** undefined: the emulator's default (src/protocol/transport.ts) */
+  tlsSessionResumption: boolean | undefined;
 }
 
 /** `name=file`, or `file` alone (name: the file name without .json). */
@@ -139,7 +140,7 @@ export async function commandEmulator(a: EmulatorArgs): Promise<number> {
       keyAlgorithm: a.keyAlgorithm,
       ...(a.state === undefined ? {} : { stateFile: a.state }),
       ...(a.controlPlanePort === undefined ? {} : { controlPlanePort: a.controlPlanePort }),
-      tlsSessionResumption: a.tlsSessionResumption,
+      ...(a.tlsSessionResumption === undefined ? {} : { tlsSessionResumption: a.tlsSessionResumption }),
     });
     printBanner(s);
     const sig = await stopped;
