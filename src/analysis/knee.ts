@@ -4,8 +4,8 @@
  *
  * A step's numbers come from the seconds [k·D, (k+1)·D) of the run: offered, accepted and
  * throttled per API, the p99 of `p99Of` (latencies that completed in the step, recorded by the
- * generator into `<metric>{window=k}`) and failures = failed / (provisioned + failed) of the
- * devices that ended in the step. A step fails when, for any API, throttled/offered ≥ share429,
+ * generator into `<metric>{window=k}`: windowHistogramName) and failures = failed / (provisioned +
+ * failed) of the devices that ended in the step. A step fails when, for any API, throttled/offered ≥ share429,
  * when p99 ≥ p99, or when failures ≥ failures.
  *
  * Per API, the sustainable rate is its plateau while throttled (the median accepted/s over its
@@ -13,10 +13,11 @@
  * `throttled`), or, when it was never throttled, the highest step-mean accepted/s (a lower bound:
  * `not-reached`).
  */
-import { buildApiSeries, type ApiSeries } from './api-series.js';
+import { buildApiSeries, type ApiSecond, type ApiSeries } from './api-series.js';
 import { median, round } from './throttle.js';
 import { stepRates, type StepModel } from '../load/step.js';
 import { formatDuration } from '../util/duration.js';
+import { windowHistogramName } from '../metrics/recorder.js';
 import type { MetricsView } from '../metrics/thresholds.js';
 
 export interface KneeStepApi {
@@ -69,7 +70,37 @@ function sumIn(series: Record<string, Record<string, number>>, name: string, fro
 
 export const pctText = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
 
-function evaluateStep(m: StepModel, k: number, rate: number, apis: ApiSeries[], metrics: MetricsView, completeUntilSec: number): KneeStep {
+interface StepApiCounts {
+  api: string;
+  offered: number;
+  accepted: number;
+  throttled: number;
+}
+
+/** Per API (in the series' order): what it was offered, accepted and throttled in seconds [fromSec, toSec). */
+function apiCountsIn(apis: ApiSeries[], fromSec: number, toSec: number): StepApiCounts[] {
+  return apis.map((a) => {
+    const inStep = a.seconds.filter((s) => s.t >= fromSec && s.t < toSec);
+    const sum = (f: (s: ApiSecond) => number) => inStep.reduce((n, s) => n + f(s), 0);
+    return { api: a.api, offered: sum((s) => s.offered), accepted: sum((s) => s.accepted), throttled: sum((s) => s.throttled) };
+  });
+}
+
+/**
+ * The same counts read from step k's own seconds only (work bounded by the step's length, not
+ * the run's): the step's seconds are moved to 0.. so the per-API series covers just them.
+ */
+function stepApiCounts(m: StepModel, k: number, series: MetricsView['series']): StepApiCounts[] {
+  const secs = m.stepDuration / 1000;
+  const own: Record<string, Record<string, number>> = {};
+  for (let i = 0; i < secs; i++) {
+    const counts = series[String(k * secs + i)];
+    if (counts !== undefined) own[String(i)] = counts;
+  }
+  return apiCountsIn(buildApiSeries(own), 0, secs);
+}
+
+function evaluateStep(m: StepModel, k: number, rate: number, apis: StepApiCounts[], metrics: MetricsView, completeUntilSec: number): KneeStep {
   const secs = m.stepDuration / 1000;
   const fromSec = k * secs;
   const toSec = fromSec + secs;
@@ -88,18 +119,14 @@ function evaluateStep(m: StepModel, k: number, rate: number, apis: ApiSeries[], 
     complete: toSec <= completeUntilSec,
   };
   const sw = m.stopWhen;
-  for (const a of apis) {
-    const inStep = a.seconds.filter((s) => s.t >= fromSec && s.t < toSec);
-    const offered = inStep.reduce((n, s) => n + s.offered, 0);
+  for (const { api, offered, accepted, throttled } of apis) {
     if (offered === 0) continue;
-    const accepted = inStep.reduce((n, s) => n + s.accepted, 0);
-    const throttled = inStep.reduce((n, s) => n + s.throttled, 0);
     const share = throttled / offered;
-    row.apis[a.api] = { offeredPerSec: round(offered / secs, 2), acceptedPerSec: round(accepted / secs, 2), share429: round(share, 4) };
+    row.apis[api] = { offeredPerSec: round(offered / secs, 2), acceptedPerSec: round(accepted / secs, 2), share429: round(share, 4) };
     row.share429 = Math.max(row.share429, round(share, 4));
-    if (sw.share429 !== undefined && share >= sw.share429) row.reasons.push(`${a.api} 429 share ${pctText(share)} ≥ ${pctText(sw.share429)}`);
+    if (sw.share429 !== undefined && share >= sw.share429) row.reasons.push(`${api} 429 share ${pctText(share)} ≥ ${pctText(sw.share429)}`);
   }
-  const h = metrics.histogram(`${m.p99Of}{window=${k}}`);
+  const h = metrics.histogram(windowHistogramName(m.p99Of, k));
   if (h.count > 0) {
     row.p99Ms = round(h.percentileMs(99), 1);
     if (sw.p99 !== undefined && row.p99Ms >= sw.p99) row.reasons.push(`p99 ${m.p99Of} ${formatDuration(row.p99Ms)} ≥ ${formatDuration(sw.p99)}`);
@@ -115,19 +142,43 @@ function evaluateStep(m: StepModel, k: number, rate: number, apis: ApiSeries[], 
   return row;
 }
 
-/**
- * The first complete step that fails, evaluating only steps that ended at least `settleMs` ago
- * (late per-second reports from the workers have arrived by then). For the live stop check.
- */
-export function findFailingStep(m: StepModel, metrics: MetricsView, elapsedMs: number, settleMs = 1500): KneeStep | undefined {
+/** The live knee check: each step is judged once, when it is due (see check). */
+export interface KneeWatch {
+  /**
+   * The first complete step that fails, judging only steps that ended at least `settleMs` ago
+   * (late per-second reports from the workers have arrived by then). A judged step's verdict is
+   * final: each call judges only the steps that became due since the previous one.
+   */
+  check(metrics: MetricsView, elapsedMs: number): KneeStep | undefined;
+  /** how many step evaluations it has made so far */
+  readonly evaluations: number;
+}
+
+export function createKneeWatch(m: StepModel, settleMs = 1500): KneeWatch {
   const rates = stepRates(m);
-  const apis = buildApiSeries(metrics.series);
-  for (let k = 0; k < rates.length; k++) {
-    if ((k + 1) * m.stepDuration + settleMs > elapsedMs) break;
-    const row = evaluateStep(m, k, rates[k] as number, apis, metrics, Infinity);
-    if (!row.passed) return row;
-  }
-  return undefined;
+  let passed = 0;
+  let failed: KneeStep | undefined;
+  let evaluations = 0;
+  return {
+    check(metrics, elapsedMs) {
+      for (let k = passed; failed === undefined && k < rates.length; k++) {
+        if ((k + 1) * m.stepDuration + settleMs > elapsedMs) break;
+        const row = evaluateStep(m, k, rates[k] as number, stepApiCounts(m, k, metrics.series), metrics, Infinity);
+        evaluations++;
+        if (row.passed) passed = k + 1;
+        else failed = row;
+      }
+      return failed;
+    },
+    get evaluations() {
+      return evaluations;
+    },
+  };
+}
+
+/** The first complete step that fails (a fresh evaluation of every step due at `elapsedMs`). */
+export function findFailingStep(m: StepModel, metrics: MetricsView, elapsedMs: number, settleMs = 1500): KneeStep | undefined {
+  return createKneeWatch(m, settleMs).check(metrics, elapsedMs);
 }
 
 const fmtRate = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
@@ -139,9 +190,10 @@ export function analyzeKnee(m: StepModel, metrics: MetricsView, durationSec: num
   const steps: KneeStep[] = [];
   let stoppedAt: KneeAnalysis['stoppedAt'];
   let knee: KneeAnalysis['knee'];
+  const secs = m.stepDuration / 1000;
   for (let k = 0; k < rates.length; k++) {
-    if (k * (m.stepDuration / 1000) >= durationSec) break;
-    const row = evaluateStep(m, k, rates[k] as number, apiSeries, metrics, durationSec);
+    if (k * secs >= durationSec) break;
+    const row = evaluateStep(m, k, rates[k] as number, apiCountsIn(apiSeries, k * secs, (k + 1) * secs), metrics, durationSec);
     steps.push(row);
     if (row.passed) knee = { step: row.step, ratePerSec: row.ratePerSec };
     else if (row.complete) {

@@ -11,8 +11,15 @@ export type Outcome =
   | { kind: 'failed'; reason: string }
   | { kind: 'dropped'; reason: string };
 
+/** Name of the histogram holding `metric`'s samples of time window k (what the knee search reads). */
+export function windowHistogramName(metric: string, k: number): string {
+  return `${metric}{window=${k}}`;
+}
+
 export class MetricsRecorder {
   private hist = new Map<string, LatencyHistogram>();
+  /** the window metric's histogram per window index (named only when drained) */
+  private windows = new Map<number, LatencyHistogram>();
   private series: Record<string, Record<string, number>> = {};
   private totals: Record<string, number> = {};
   private outcomes: OutcomeCounts = emptyOutcomes();
@@ -20,31 +27,30 @@ export class MetricsRecorder {
 
   /**
    * @param startMs wall-clock start of the run (period 0 begins here)
-   * @param window also record `metric` per time window into `<metric>{window=k}` (k = whole
-   *   windows since startMs): the knee search's per-step p99
+   * @param window also record `metric` per time window, drained as `<metric>{window=k}` (k = whole
+   *   windows since startMs; windowHistogramName): the knee search's per-step p99
    */
   constructor(
     private readonly startMs: number,
     private readonly window?: { metric: string; ms: number },
   ) {}
 
-  /** Record a duration in microseconds into histogram `name`. */
-  recordMicros(name: string, us: number): void {
-    this.histogramFor(name).recordMicros(us);
+  /**
+   * Record a duration in microseconds into histogram `name`; a sample of the window metric also
+   * goes into the histogram of the window `atMs` falls in (default now).
+   */
+  recordMicros(name: string, us: number, atMs?: number): void {
+    histogramIn(this.hist, name).recordMicros(us);
     const w = this.window;
     if (w !== undefined && name === w.metric) {
-      const k = Math.floor((Date.now() - this.startMs) / w.ms);
-      if (k >= 0) this.histogramFor(`${name}{window=${k}}`).recordMicros(us);
+      const k = Math.floor(((atMs ?? Date.now()) - this.startMs) / w.ms);
+      if (k >= 0) histogramIn(this.windows, k).recordMicros(us);
     }
   }
 
-  private histogramFor(name: string): LatencyHistogram {
-    let h = this.hist.get(name);
-    if (h === undefined) {
-      h = new LatencyHistogram();
-      this.hist.set(name, h);
-    }
-    return h;
+  /** Window indexes that currently hold a histogram (the current one and any not drained yet). */
+  openWindows(): number[] {
+    return [...this.windows.keys()];
   }
 
   /** Count an event in its one-second period. */
@@ -75,18 +81,23 @@ export class MetricsRecorder {
   }
 
   /** The change since the previous drain; resets the recorder's delta state. */
-  drain(): MetricsSnapshot {
+  drain(atMs = Date.now()): MetricsSnapshot {
     const histograms: Record<string, string> = {};
-    const w = this.window;
-    const current = w === undefined ? 0 : Math.floor((Date.now() - this.startMs) / w.ms);
     for (const [name, h] of this.hist) {
       if (h.count > 0) histograms[name] = h.encode();
       h.reset();
-      // a past window gets no more samples: free it
-      const k = /\{window=(\d+)\}$/.exec(name)?.[1];
-      if (k !== undefined && Number(k) < current) {
-        h.destroy();
-        this.hist.delete(name);
+    }
+    const w = this.window;
+    if (w !== undefined) {
+      const current = Math.floor((atMs - this.startMs) / w.ms);
+      for (const [k, h] of this.windows) {
+        if (h.count > 0) histograms[windowHistogramName(w.metric, k)] = h.encode();
+        h.reset();
+        // a past window gets no more samples: free it
+        if (k < current) {
+          h.destroy();
+          this.windows.delete(k);
+        }
       }
     }
     const snap: MetricsSnapshot = {
@@ -102,4 +113,13 @@ export class MetricsRecorder {
     this.rejections = new Map();
     return snap;
   }
+}
+
+function histogramIn<K>(map: Map<K, LatencyHistogram>, key: K): LatencyHistogram {
+  let h = map.get(key);
+  if (h === undefined) {
+    h = new LatencyHistogram();
+    map.set(key, h);
+  }
+  return h;
 }

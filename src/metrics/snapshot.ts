@@ -4,6 +4,7 @@
  * and summed; histograms are added.
  */
 import { LatencyHistogram, type EncodedHistogram } from './histogram.js';
+import { SeriesTotals } from './series-totals.js';
 
 export interface RejectionCount {
   api: string;
@@ -52,13 +53,17 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
 export class SnapshotAccumulator {
   private readonly hist = new Map<string, LatencyHistogram>();
   readonly series: Record<string, Record<string, number>> = {};
+  private readonly index = new SeriesTotals(this.series);
   readonly totals: Record<string, number> = {};
   readonly outcomes: OutcomeCounts = emptyOutcomes();
   private readonly rejectionMap = new Map<string, RejectionCount>();
 
   add(s: MetricsSnapshot): void {
     for (const [name, enc] of Object.entries(s.histograms)) this.histogram(name).addEncoded(enc);
-    for (const [period, counts] of Object.entries(s.series)) addCounts((this.series[period] ??= {}), counts);
+    for (const [period, counts] of Object.entries(s.series)) {
+      addCounts((this.series[period] ??= {}), counts);
+      this.index.noteAdded(period, counts);
+    }
     addCounts(this.totals, s.totals);
     this.outcomes.provisioned += s.outcomes.provisioned;
     addCounts(this.outcomes.failed, s.outcomes.failed);
@@ -78,6 +83,11 @@ export class SnapshotAccumulator {
       this.hist.set(name, h);
     }
     return h;
+  }
+
+  /** Whole-run total and active span per series key, kept as snapshots are added. */
+  seriesTotals(): SeriesTotals {
+    return this.index;
   }
 
   histogramNames(): string[] {

@@ -19,8 +19,8 @@
  *   every failure at register_thing. Other labels match exactly.
  * A latency metric with no samples and a ratio with nothing to divide by fail (actual null).
  */
-import { parseSeriesKey } from './names.js';
 import type { HistogramStats } from './histogram.js';
+import { SeriesTotals } from './series-totals.js';
 import type { OutcomeCounts } from './snapshot.js';
 import { parseThreshold, ThresholdParseError, type Comparator, type ParsedThreshold } from './threshold-parse.js';
 
@@ -47,6 +47,12 @@ export interface MetricsView {
   histogram(name: string): { count: number; percentileMs(p: number): number; stats(): HistogramStats };
   readonly series: Record<string, Record<string, number>>;
   readonly outcomes: OutcomeCounts;
+  /**
+   * Whole-run totals per series key, kept up to date as data is added (SnapshotAccumulator):
+   * counters are then read in time proportional to the number of keys, not the run's length.
+   * Without it, each evaluation indexes `series` once.
+   */
+  seriesTotals?(): SeriesTotals;
 }
 
 /** What thresholds are evaluated on: a RunState satisfies this, as does `{ metrics, devices }`. */
@@ -92,15 +98,10 @@ export function labelsMatch(labels: Record<string, string>, filters: Record<stri
   return true;
 }
 
-/** Sum of a counter over all seconds, filtered. */
-export function sumCounter(series: MetricsView['series'], name: string, filters: Record<string, string> = {}): number {
+/** Whole-run sum of a counter, filtered. */
+function sumCounter(totals: SeriesTotals, name: string, filters: Record<string, string> = {}): number {
   let n = 0;
-  for (const counts of Object.values(series)) {
-    for (const [key, v] of Object.entries(counts)) {
-      const p = parseSeriesKey(key);
-      if (p.name === name && labelsMatch(p.labels, filters)) n += v;
-    }
-  }
+  for (const k of totals.entries()) if (k.name === name && labelsMatch(k.labels, filters)) n += k.total;
   return n;
 }
 
@@ -112,20 +113,14 @@ function sumOutcome(o: OutcomeCounts, metric: string, filters: Record<string, st
   return n;
 }
 
-/** First and last second (inclusive) for which `active` holds; undefined if never. */
-export function activeSpan(series: MetricsView['series'], active: (name: string, labels: Record<string, string>) => boolean): { first: number; last: number } | undefined {
+/** First and last second (inclusive) in which a counter for which `active` holds counted anything; undefined if never. */
+function activeSpan(totals: SeriesTotals, active: (name: string, labels: Record<string, string>) => boolean): { first: number; last: number } | undefined {
   let first = Infinity;
   let last = -Infinity;
-  for (const [period, counts] of Object.entries(series)) {
-    const t = Number(period);
-    for (const [key, v] of Object.entries(counts)) {
-      if (v <= 0) continue;
-      const p = parseSeriesKey(key);
-      if (!active(p.name, p.labels)) continue;
-      first = Math.min(first, t);
-      last = Math.max(last, t);
-      break;
-    }
+  for (const k of totals.entries()) {
+    if (k.first > k.last || !active(k.name, k.labels)) continue;
+    first = Math.min(first, k.first);
+    last = Math.max(last, k.last);
   }
   return first === Infinity ? undefined : { first, last };
 }
@@ -143,9 +138,11 @@ const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 export function measureThreshold(t: ParsedThreshold, src: ThresholdSource): { actual: number | null; detail: string } {
   const m = src.metrics;
   const outcomes = src.outcomes ?? m.outcomes;
+  let index: SeriesTotals | undefined;
+  const totals = () => (index ??= m.seriesTotals?.() ?? SeriesTotals.of(m.series));
   const label = `${t.fnName}(${t.metric}${Object.keys(t.filters).length === 0 ? '' : `{${Object.entries(t.filters).map(([k, v]) => `${k}=${v}`).join(',')}}`})`;
   const isOutcome = t.metric === 'provisioned' || t.metric === 'failed' || t.metric === 'dropped';
-  const total = () => (isOutcome ? sumOutcome(outcomes, t.metric, t.filters) : sumCounter(m.series, t.metric, t.filters));
+  const total = () => (isOutcome ? sumOutcome(outcomes, t.metric, t.filters) : sumCounter(totals(), t.metric, t.filters));
   switch (t.fn) {
     case 'percentile':
     case 'avg':
@@ -153,9 +150,9 @@ export function measureThreshold(t: ParsedThreshold, src: ThresholdSource): { ac
     case 'max': {
       const h = m.histogram(t.metric);
       if (h.count === 0) return { actual: null, detail: `${label}: no samples` };
-      const s = h.stats();
-      const v = t.fn === 'percentile' ? h.percentileMs(t.percentile ?? 50) : t.fn === 'avg' ? s.mean : t.fn === 'min' ? s.min : s.max;
-      return { actual: v, detail: `${label} = ${fmt(v)} ms over ${s.count} samples` };
+      // stats() walks the histogram once per percentile it reports: a percentile needs only its own
+      const v = t.fn === 'percentile' ? h.percentileMs(t.percentile ?? 50) : t.fn === 'avg' ? h.stats().mean : t.fn === 'min' ? h.stats().min : h.stats().max;
+      return { actual: v, detail: `${label} = ${fmt(v)} ms over ${h.count} samples` };
     }
     case 'count': {
       const n = total();
@@ -169,7 +166,7 @@ export function measureThreshold(t: ParsedThreshold, src: ThresholdSource): { ac
         return { actual: n / d, detail: `${label} = ${n}/${d} devices = ${pct(n / d)}` };
       }
       const apiFilter: Record<string, string> = t.filters.api === undefined ? {} : { api: t.filters.api };
-      const d = sumCounter(m.series, 'offered', apiFilter);
+      const d = sumCounter(totals(), 'offered', apiFilter);
       const what = t.filters.api === undefined ? 'requests' : `${t.filters.api} requests`;
       if (d === 0) return { actual: null, detail: `${label}: no ${what} were offered` };
       return { actual: n / d, detail: `${label} = ${n}/${d} ${what} = ${pct(n / d)}` };
@@ -178,8 +175,8 @@ export function measureThreshold(t: ParsedThreshold, src: ThresholdSource): { ac
       const n = total();
       const api = t.filters.api;
       const span = API_COUNTERS.has(t.metric)
-        ? activeSpan(m.series, (name, labels) => name === 'offered' && (api === undefined || labels.api === api))
-        : activeSpan(m.series, (name) => ACTIVITY_KEYS.includes(name));
+        ? activeSpan(totals(), (name, labels) => name === 'offered' && (api === undefined || labels.api === api))
+        : activeSpan(totals(), (name) => ACTIVITY_KEYS.includes(name));
       if (span === undefined) return { actual: 0, detail: `${label} = 0/s (never active)` };
       const secs = Math.max(1, span.last - span.first);
       const v = n / secs;

@@ -4,8 +4,10 @@
  *   (reason `knee_found`: the devices not yet done are dropped with that reason; not an interruption);
  * - a threshold with `abortOnFail` stops the run as soon as it fails (after `delayAbortEval`)
  *   (reason `threshold_aborted`; the run then exits 1, as its thresholds failed).
+ * Neither re-reads the whole run each second: the knee search judges each step once, when it is
+ * due, and thresholds read whole-run counters from the totals the metrics keep per series key.
  */
-import { findFailingStep } from '../analysis/knee.js';
+import { createKneeWatch } from '../analysis/knee.js';
 import { KNEE_FOUND } from '../load/step.js';
 import { evaluateThresholds, type MetricsView } from '../metrics/thresholds.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -28,6 +30,7 @@ export function createRunGuard(s: Scenario): RunGuard | undefined {
   const load = s.load;
   const aborting = s.thresholds.filter((t) => t.abortOnFail);
   if (load.model !== 'step' && aborting.length === 0) return undefined;
+  const knee = load.model === 'step' ? createKneeWatch(load) : undefined;
   return {
     check(metrics, devices, elapsedMs) {
       const due = aborting.filter((t) => elapsedMs >= (t.delayAbortEval ?? 0));
@@ -35,10 +38,8 @@ export function createRunGuard(s: Scenario): RunGuard | undefined {
         const failed = evaluateThresholds(due, { metrics, devices }).find((r) => !r.ok);
         if (failed !== undefined) return { reason: THRESHOLD_ABORTED, detail: `threshold failed: ${failed.expression} (${failed.detail})` };
       }
-      if (load.model === 'step') {
-        const step = findFailingStep(load, metrics, elapsedMs);
-        if (step !== undefined) return { reason: KNEE_FOUND, detail: `knee found: step ${step.step} (${step.ratePerSec}/s) failed: ${step.reasons.join(', ')}` };
-      }
+      const step = knee?.check(metrics, elapsedMs);
+      if (step !== undefined) return { reason: KNEE_FOUND, detail: `knee found: step ${step.step} (${step.ratePerSec}/s) failed: ${step.reasons.join(', ')}` };
       return undefined;
     },
   };

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeKnee, findFailingStep, stepRates, type StepModel } from '../../../src/analysis/knee.js';
+import { analyzeKnee, createKneeWatch, findFailingStep, stepRates, type KneeStep, type StepModel } from '../../../src/analysis/knee.js';
 import { LatencyHistogram } from '../../../src/metrics/histogram.js';
+import { windowHistogramName } from '../../../src/metrics/recorder.js';
 import { accumulate, put, type Series } from './synthetic.js';
 
 const model: StepModel = { start: 4, increment: 4, stepDuration: 3000, maxRate: 20, stopWhen: { share429: 0.05, p99: 2000, failures: 0.01 }, p99Of: 'provision' };
@@ -25,7 +26,7 @@ function synthetic(q: number, opts: { slowStep?: number; failStep?: number } = {
       put(series, t, 'failed', { reason: 'verify_connect: timeout' }, failed);
       for (let i = 0; i < accepted; i++) h.recordMillis(opts.slowStep === k + 1 ? 2500 : 300);
     }
-    histograms[`provision{window=${k}}`] = h.encode();
+    histograms[windowHistogramName('provision', k)] = h.encode();
   });
   return accumulate(series, { histograms });
 }
@@ -73,4 +74,28 @@ test('the live check only judges steps that ended at least settleMs ago', () => 
   assert.equal(findFailingStep(model, acc, 9000), undefined, 'step 3 ends at 9 s: not yet');
   assert.equal(findFailingStep(model, acc, 10_400), undefined);
   assert.equal(findFailingStep(model, acc, 10_500)?.step, 3);
+});
+
+test('the live watch judges each step once, when it is due, and keeps a failed step\'s verdict', () => {
+  const passing = createKneeWatch(model);
+  const all = synthetic(100);
+  for (let ms = 0; ms <= 20_000; ms += 250) assert.equal(passing.check(all, ms), undefined);
+  assert.equal(passing.evaluations, 5, 'five steps judged once each (re-judging every due step at each check would make 170)');
+  const failing = createKneeWatch(model);
+  const knee = synthetic(10);
+  const found: KneeStep[] = [];
+  for (let ms = 0; ms <= 20_000; ms += 250) {
+    const row = failing.check(knee, ms);
+    if (row !== undefined) found.push(row);
+  }
+  assert.equal(failing.evaluations, 3, 'steps 1-2 passed, step 3 failed; nothing judged after');
+  assert.equal(found.length, (20_000 - 10_500) / 250 + 1);
+  assert.ok(found.every((r) => r === found[0] && r.step === 3));
+});
+
+test('a step judged live, from its own seconds, reads the same as its row in the report', () => {
+  const acc = synthetic(10);
+  const live = findFailingStep(model, acc, 10_500);
+  assert.ok(live !== undefined);
+  assert.deepEqual(live, analyzeKnee(model, acc, 15).steps[2]);
 });

@@ -54,6 +54,10 @@ function check(cases: Array<[string, boolean, number | null]>): void {
     cases.map((c) => c[0]),
     src,
   );
+  // the accumulator's per-key totals give exactly what a scan of every second gives
+  const acc = src.metrics as SnapshotAccumulator;
+  const scanned = { histogram: (n: string) => acc.histogram(n), series: acc.series, outcomes: acc.outcomes };
+  assert.deepEqual(results, evaluateThresholds(cases.map((c) => c[0]), { ...src, metrics: scanned }), 'same results from a plain view');
   results.forEach((r, i) => {
     const [expr, ok, actual] = cases[i] as [string, boolean, number | null];
     assert.equal(r.expression, expr);
