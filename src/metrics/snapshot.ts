@@ -111,12 +111,13 @@ export class SnapshotAccumulator {
     };
   }
 
-  /** Sum of one counter over all periods, optionally filtered by labels (subset match). */
+  /**
+   * Sum of one counter over all periods, optionally filtered by labels (subset match). Reads the
+   * per-key totals: the live progress line asks every second, at a cost of the number of keys.
+   */
   sumSeries(name: string, filter: Record<string, string> = {}): number {
     let n = 0;
-    for (const counts of Object.values(this.series)) {
-      for (const [key, v] of Object.entries(counts)) if (matchesKey(key, name, filter)) n += v;
-    }
+    for (const k of this.index.entries()) if (matchesKey(k.key, name, filter)) n += k.total;
     return n;
   }
 

@@ -26,7 +26,11 @@ test('totals kept while adding equal the totals of the finished series, late dat
   const failed = incremental.find((k) => k.name === 'failed');
   assert.deepEqual(failed, { key: 'failed{reason=connect: timeout}', name: 'failed', labels: { reason: 'connect: timeout' }, total: 21, first: 10, last: 30 });
   const offered = incremental.find((k) => k.name === 'offered');
-  assert.equal(offered?.total, acc.sumSeries('offered'));
+  // a direct sum over every second of the finished series
+  const scanned = Object.values(acc.series).reduce((n, counts) => n + (counts['offered{api=RegisterThing}'] ?? 0), 0);
+  assert.equal(offered?.total, scanned);
+  assert.equal(acc.sumSeries('offered'), scanned, 'sumSeries reads the kept totals');
+  assert.equal(acc.sumSeries('rejected', { status: '429' }), Object.values(acc.series).reduce((n, c) => n + (c['rejected{api=RegisterThing,code=Throttled,status=429}'] ?? 0), 0));
   assert.deepEqual([offered?.first, offered?.last], [0, 39]);
 });
 
