@@ -71,11 +71,22 @@ export type FlowDecision =
   /** the device failed; `exhausted` labels the exhausted counter when it ran out of retries */
   | { next: 'fail'; reason: string; exhausted?: { reason: string; step: StepName } };
 
+/** What a value thrown out of a phase means: a stop, a step that failed for good, or a fault of fleetsim's own. */
+export type Thrown = { kind: 'stopped' } | ({ kind: 'step' } & FailedStep) | { kind: 'internal'; reason: string };
+
+export function classifyThrown(err: unknown): Thrown {
+  if (err instanceof Interrupted) return { kind: 'stopped' };
+  const { step, failure } = err as Partial<FailedStep>;
+  if (step === undefined || failure === undefined) return { kind: 'internal', reason: `internal: ${(err as Error)?.message ?? String(err)}` };
+  return { kind: 'step', step, failure };
+}
+
 /** After flow attempt number `attempt` threw `err`: drop, restart the flow, or fail. */
 export function decideAfterFlowError(retry: RetryConfig, attempt: number, err: unknown, previousDelay: number, random: () => number = Math.random): FlowDecision {
-  if (err instanceof Interrupted) return { next: 'drop' };
-  const { step, failure } = err as Partial<FailedStep>;
-  if (step === undefined || failure === undefined) return { next: 'fail', reason: `internal: ${(err as Error)?.message ?? String(err)}` };
+  const thrown = classifyThrown(err);
+  if (thrown.kind === 'stopped') return { next: 'drop' };
+  if (thrown.kind === 'internal') return { next: 'fail', reason: thrown.reason };
+  const { step, failure } = thrown;
   const d = decideRetry(retry, 'flow', attempt, failure, previousDelay, random);
   if (d.retry) return { next: 'restart', reason: d.reason, delay: d.delay };
   const reason = failureReason(step, failure);

@@ -5,8 +5,7 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Outcome } from '../metrics/recorder.js';
 import type { DeviceContext } from './context.js';
-import { failureReason, reconnectWait, verifyTopic } from './decisions.js';
-import { Interrupted, type FailedStep } from './failure.js';
+import { classifyThrown, failureReason, reconnectWait, verifyTopic } from './decisions.js';
 
 /** The TLS context for an issued certificate and its key, made once on the first call. */
 export function issuedContext(certificatePem: string, privateKeyPem: string, ca: string | undefined): () => SecureContext {
@@ -37,15 +36,16 @@ export async function reconnectAfterOutage(d: DeviceContext, atMs: number): Prom
   if (issued === undefined) return { kind: 'failed', reason: 'reconnect: no issued certificate' };
   const wait = reconnectWait(d.settings.runStartMs, atMs, Date.now());
   if (wait > 0 && !(await stop.pause(wait))) return { kind: 'dropped', reason: stop.reason() };
-  const ctx = issued();
-  state.issuedContext = undefined;
   try {
+    const ctx = issued();
+    state.issuedContext = undefined;
     const conn = await d.steps.run('reconnect', () => d.exchange.connect('Reconnect', state.thingName ?? d.spec.clientId, ctx));
     await conn.close();
     return { kind: 'provisioned' };
   } catch (err) {
-    if (err instanceof Interrupted) return { kind: 'dropped', reason: stop.reason() };
-    const { step, failure } = err as FailedStep;
-    return { kind: 'failed', reason: failureReason(step, failure) };
+    // as after a flow attempt: anything but a stop or a failed step is fleetsim's own fault
+    const thrown = classifyThrown(err);
+    if (thrown.kind === 'stopped') return { kind: 'dropped', reason: stop.reason() };
+    return { kind: 'failed', reason: thrown.kind === 'step' ? failureReason(thrown.step, thrown.failure) : thrown.reason };
   }
 }
