@@ -4,20 +4,9 @@
  */
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import type { SecureContext } from 'node:tls';
+import { StepFailure } from './failure.js';
 
-export type FailureKind = 'rejected' | 'timeout' | 'disconnect' | 'connect-refused' | 'connect-error' | 'protocol';
-
-/** A step that did not succeed. Not thrown out of the device: it becomes an outcome or a retry. */
-export class StepFailure extends Error {
-  override name = 'StepFailure';
-  constructor(
-    readonly kind: FailureKind,
-    message: string,
-    readonly detail: { statusCode?: number; errorCode?: string; reasonCode?: number } = {},
-  ) {
-    super(message);
-  }
-}
+export { StepFailure, type FailureKind } from './failure.js';
 
 export interface ConnectionOptions {
   host: string;

@@ -5,10 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { CertificateAuthority } from '../../src/emulator/pki/index.js';
 import { decodePayload, replyTopics, requestTopic } from '../../src/protocol/index.js';
-import { deviceTarget, runTestDevice, startTestEmulator, TEMPLATE_NAME } from '../helpers/emulator.js';
+import { VirtualDevice } from '../../src/device/device.js';
+import { deviceTarget, NO_RETRY, runTestDevice, startTestEmulator, TEMPLATE_NAME, TEST_FLOW } from '../helpers/emulator.js';
 
 test('one device provisions, registers its thing and verifies with the issued certificate', async (t) => {
   const emu = await startTestEmulator();
@@ -148,4 +150,27 @@ test('a certificate the emulator did not issue is refused at connect; an issued 
     }),
     (err: Error & { code?: number }) => err.code === 5, // MQTT 3.1.1 CONNACK 5: not authorized
   );
+});
+
+test('a device puts one listener on the generator\'s shared stop signal for its whole run, whatever its steps', async (t) => {
+  const emu = await startTestEmulator();
+  t.after(() => emu.close());
+  const shared = new AbortController();
+  const listeners: number[] = [];
+  const device = new VirtualDevice(
+    { index: 3, clientId: 'test-device-3', serial: '003', parameters: { SerialNumber: '003' } },
+    deviceTarget(emu),
+    {
+      flow: { ...TEST_FLOW, reconnect: { at: 0 } },
+      retry: NO_RETRY,
+      templateName: TEMPLATE_NAME,
+      onStep: () => listeners.push(getEventListeners(shared.signal, 'abort').length),
+    },
+    new MetricsRecorder(Date.now()),
+    shared.signal,
+  );
+  await device.run();
+  // connect, subscribe, create_certificate, subscribe, register_thing, verify_connect, verify_publish, reconnect
+  assert.deepEqual(listeners, [1, 1, 1, 1, 1, 1, 1, 1]);
+  assert.equal(getEventListeners(shared.signal, 'abort').length, 0, 'removed when the device is done');
 });

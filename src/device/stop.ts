@@ -1,0 +1,71 @@
+/**
+ * One device's stop signal. It follows the generator's shared signal through a single listener
+ * for the device's whole run; steps and backoff sleeps listen to the device's own signal, because
+ * adding and removing a listener on the shared signal walks every other waiting device's.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Interrupted } from './failure.js';
+
+export class DeviceStop {
+  private readonly controller = new AbortController();
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Run `body` while following `parent` (one listener, removed when `body` settles). */
+  async follow<T>(parent: AbortSignal | undefined, body: () => Promise<T>): Promise<T> {
+    const forward = () => this.controller.abort(parent?.reason);
+    if (parent?.aborted === true) forward();
+    else parent?.addEventListener('abort', forward, { once: true });
+    try {
+      return await body();
+    } finally {
+      parent?.removeEventListener('abort', forward);
+    }
+  }
+
+  /** Why the run stopped this device: the abort reason (interrupted, knee_found, ...). */
+  reason(): string {
+    const r: unknown = this.signal.reason;
+    return typeof r === 'string' ? r : 'interrupted';
+  }
+
+  /** `p`, unless the device is stopped first: then Interrupted at once (the caller closes what is open). */
+  abortable<T>(p: Promise<T>): Promise<T> {
+    const signal = this.signal;
+    if (signal.aborted) {
+      p.catch(() => undefined);
+      return Promise.reject(new Interrupted());
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new Interrupted());
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (v) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** Wait `ms`; false if the device was stopped before or during the wait. */
+  async pause(ms: number): Promise<boolean> {
+    if (this.signal.aborted) return false;
+    try {
+      await sleep(ms, undefined, { signal: this.signal });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
