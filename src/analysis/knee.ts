@@ -142,31 +142,37 @@ function evaluateStep(m: StepModel, k: number, rate: number, apis: StepApiCounts
   return row;
 }
 
-/** The live knee check: each step is judged once, when it is due (see check). */
+/** The live knee check: a step is judged once it is due, and again while late reports may arrive. */
 export interface KneeWatch {
   /**
-   * The first complete step that fails, judging only steps that ended at least `settleMs` ago
-   * (late per-second reports from the workers have arrived by then). A judged step's verdict is
-   * final: each call judges only the steps that became due since the previous one.
+   * The first complete step that fails, judging only steps that ended at least `settleMs` ago.
+   * Workers report every second, later when they are saturated, so a passed step is judged again
+   * at every check until it ended `finalMs` ago; after that its verdict is final and it is never
+   * read again. A failed step ends the watch.
    */
   check(metrics: MetricsView, elapsedMs: number): KneeStep | undefined;
   /** how many step evaluations it has made so far */
   readonly evaluations: number;
 }
 
-export function createKneeWatch(m: StepModel, settleMs = 1500): KneeWatch {
+/** after this, a passed step's verdict is final (late reports older than this are not re-counted live) */
+export const KNEE_FINAL_MS = 30_000;
+
+export function createKneeWatch(m: StepModel, settleMs = 1500, finalMs = KNEE_FINAL_MS): KneeWatch {
   const rates = stepRates(m);
-  let passed = 0;
+  /** steps before this one passed for good */
+  let final = 0;
   let failed: KneeStep | undefined;
   let evaluations = 0;
   return {
     check(metrics, elapsedMs) {
-      for (let k = passed; failed === undefined && k < rates.length; k++) {
-        if ((k + 1) * m.stepDuration + settleMs > elapsedMs) break;
+      for (let k = final; failed === undefined && k < rates.length; k++) {
+        const endMs = (k + 1) * m.stepDuration;
+        if (endMs + settleMs > elapsedMs) break;
         const row = evaluateStep(m, k, rates[k] as number, stepApiCounts(m, k, metrics.series), metrics, Infinity);
         evaluations++;
-        if (row.passed) passed = k + 1;
-        else failed = row;
+        if (!row.passed) failed = row;
+        else if (k === final && endMs + finalMs <= elapsedMs) final = k + 1;
       }
       return failed;
     },

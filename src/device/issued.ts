@@ -7,6 +7,9 @@ import type { Outcome } from '../metrics/recorder.js';
 import type { DeviceContext } from './context.js';
 import { classifyThrown, failureReason, reconnectWait, verifyTopic } from './decisions.js';
 
+/** A connection that opened after its device was stopped: nobody will close it otherwise. */
+export const destroyLate = (conn: { destroy(): void }): void => conn.destroy();
+
 /** The TLS context for an issued certificate and its key, made once on the first call. */
 export function issuedContext(certificatePem: string, privateKeyPem: string, ca: string | undefined): () => SecureContext {
   let context: SecureContext | undefined;
@@ -17,7 +20,7 @@ export function issuedContext(certificatePem: string, privateKeyPem: string, ca:
 export async function verifyIssued(d: DeviceContext, secureContext: SecureContext, verifyClientId: string): Promise<void> {
   const { flow } = d.settings;
   const { spec, steps, exchange } = d;
-  const vconn = await steps.run('verify_connect', () => exchange.connect('VerifyConnect', verifyClientId, secureContext));
+  const vconn = await steps.run('verify_connect', () => exchange.connect('VerifyConnect', verifyClientId, secureContext), destroyLate);
   try {
     const topic = verifyTopic(flow.verify.topic, verifyClientId, spec.clientId);
     await steps.run('verify_publish', () => exchange.publishVerify(vconn, topic, Buffer.from(JSON.stringify({ serial: spec.serial, ts: Date.now() }))));
@@ -39,7 +42,7 @@ export async function reconnectAfterOutage(d: DeviceContext, atMs: number): Prom
   try {
     const ctx = issued();
     state.issuedContext = undefined;
-    const conn = await d.steps.run('reconnect', () => d.exchange.connect('Reconnect', state.thingName ?? d.spec.clientId, ctx));
+    const conn = await d.steps.run('reconnect', () => d.exchange.connect('Reconnect', state.thingName ?? d.spec.clientId, ctx), destroyLate);
     await conn.close();
     return { kind: 'provisioned' };
   } catch (err) {

@@ -12,7 +12,7 @@ import {
 import type { DeviceContext } from './context.js';
 import type { DeviceConnection } from './connection.js';
 import { certificateApi, registerThingBody } from './decisions.js';
-import { StepFailure, type FailedStep } from './failure.js';
+import { Interrupted, StepFailure, type FailedStep } from './failure.js';
 import { createDeviceCsr } from './identity.js';
 
 /** What RegisterThing gave the device. */
@@ -35,7 +35,13 @@ export async function provisionWithClaim(d: DeviceContext, onRegistered: (r: Reg
   const ensure = async (topics: string[][]): Promise<DeviceConnection> => {
     if (conn?.isOpen === true) return conn;
     conn?.destroy();
-    conn = await exchange.connect('Connect', spec.clientId, d.target.claimSecureContext);
+    const opened = await exchange.connect('Connect', spec.clientId, d.target.claimSecureContext);
+    if (d.stop.aborted) {
+      // the step was interrupted and the cleanup below already ran: this connection is nobody's
+      opened.destroy();
+      throw new Interrupted();
+    }
+    conn = opened;
     for (const t of topics) await conn.subscribe(t, flow.replyTimeout);
     return conn;
   };

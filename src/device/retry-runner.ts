@@ -26,15 +26,18 @@ export class StepRunner {
     private readonly onStep?: (o: StepObservation) => void,
   ) {}
 
-  /** Run `fn` as `step`; a failure leaves as a FailedStep once its retries are spent, a stop as Interrupted. */
-  async run<T>(step: StepName, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Run `fn` as `step`; a failure leaves as a FailedStep once its retries are spent, a stop as
+   * Interrupted. `dispose` closes what an attempt cut short by a stop still produces.
+   */
+  async run<T>(step: StepName, fn: () => Promise<T>, dispose?: (late: T) => void): Promise<T> {
     let delay = 0;
     for (let attempt = 1; ; attempt++) {
       if (this.stop.aborted) throw new Interrupted();
       this.attempts += 1;
       const t0 = now();
       try {
-        const v = await this.stop.abortable(fn());
+        const v = await this.stop.abortable(fn(), dispose);
         this.metrics.recordMicros(step, (now() - t0) * 1000);
         this.onStep?.({ step, attempt, ms: now() - t0, ok: true });
         return v;

@@ -35,15 +35,22 @@ export class DeviceStop {
     return typeof r === 'string' ? r : 'interrupted';
   }
 
-  /** `p`, unless the device is stopped first: then Interrupted at once (the caller closes what is open). */
-  abortable<T>(p: Promise<T>): Promise<T> {
+  /**
+   * `p`, unless the device is stopped first: then Interrupted at once, and what `p` still produces
+   * (an open connection) is handed to `dispose` when it comes, since no caller holds it any more.
+   */
+  abortable<T>(p: Promise<T>, dispose?: (late: T) => void): Promise<T> {
     const signal = this.signal;
+    const abandon = () => void p.then(dispose, () => undefined);
     if (signal.aborted) {
-      p.catch(() => undefined);
+      abandon();
       return Promise.reject(new Interrupted());
     }
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(new Interrupted());
+      const onAbort = () => {
+        abandon();
+        reject(new Interrupted());
+      };
       signal.addEventListener('abort', onAbort, { once: true });
       p.then(
         (v) => {

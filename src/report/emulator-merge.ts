@@ -4,7 +4,8 @@
  * Each shard's emulator counts per second of its own clock (`startedAt` + second). The merged
  * run puts every shard on the first shard's timeline (run-state.ts), so each emulator's seconds
  * are moved by the same amount as its shard's device series: what shard i's emulator counted
- * d seconds after shard i started lands d seconds after the merged run's start.
+ * d seconds after shard i started lands d seconds after the merged run's start (to the nearest
+ * second).
  *
  * Counters add up (per second, totals, summary, broker, registry, hook counts); the hook latency
  * is recomputed from the encoded histograms when every shard has one (never averaged); settings
@@ -44,24 +45,27 @@ function summed(parts: unknown[]): Record<string, unknown> | undefined {
   return records.reduce<Record<string, unknown>>((out, r) => sumInto(out, r), {});
 }
 
-/** Where each emulator's seconds start on the merged timeline: ms after the first shard's start. */
-function offsetsMs(parts: EmulatorShardStats[]): number[] {
-  const firstShard = parts[0]!.shardStartMs;
+/** Where each emulator's clock starts on the merged timeline (ms since epoch, the run's t=0 at runStartMs). */
+function emulatorStarts(parts: EmulatorShardStats[], runStartMs: number): number[] {
   return parts.map((p) => {
     const serverStart = typeof p.stats.startedAt === 'string' ? Date.parse(p.stats.startedAt) : Number.NaN;
-    // an emulator started d ms after its own shard's start sits d ms after the merged start
-    return Number.isFinite(serverStart) ? serverStart - p.shardStartMs : 0;
-  }).map((d) => d + firstShard);
+    // an emulator that started d ms after its own shard sits d ms after the merged run's start
+    return runStartMs + (Number.isFinite(serverStart) ? serverStart - p.shardStartMs : 0);
+  });
 }
 
+/**
+ * Each emulator second goes into the merged second that holds its middle: a count is never moved by
+ * more than half a second (the resolution of the counts themselves).
+ */
 function mergePerSecond(parts: EmulatorShardStats[], starts: number[], mergedStart: number): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   parts.forEach((p, i) => {
     if (!isRecord(p.stats.perSecond)) return;
-    const shift = Math.round((starts[i]! - mergedStart) / 1000);
+    const offsetMs = starts[i]! - mergedStart;
     for (const [sec, counts] of Object.entries(p.stats.perSecond)) {
       if (!isRecord(counts)) continue;
-      const bucket = (out[String(Number(sec) + shift)] ??= {});
+      const bucket = (out[String(Math.floor((offsetMs + Number(sec) * 1000 + 500) / 1000))] ??= {});
       for (const [key, n] of Object.entries(counts)) if (typeof n === 'number') bucket[key] = (bucket[key] ?? 0) + n;
     }
   });
@@ -98,11 +102,15 @@ function mergeHook(hooks: Record<string, unknown>[]): Record<string, unknown> {
 
 const ADDITIVE = ['totals', 'summary', 'broker', 'registry', 'controlPlane'] as const;
 
-/** One emulator section for a merged run; a single shard's stats come back unchanged. */
-export function mergeEmulatorStats(parts: EmulatorShardStats[]): Stats | undefined {
+/**
+ * One emulator section for a run of `shards` shards whose t=0 is `runStartMs` (the first shard's
+ * start). An unsharded run's stats come back unchanged; for a sharded run every part is put on the
+ * run's timeline, even when only one shard reported (e.g. shard 1 was killed before it could).
+ */
+export function mergeEmulatorStats(parts: EmulatorShardStats[], runStartMs: number, shards: number): Stats | undefined {
   if (parts.length === 0) return undefined;
-  if (parts.length === 1) return parts[0]!.stats;
-  const starts = offsetsMs(parts);
+  if (shards <= 1 && parts.length === 1) return parts[0]!.stats;
+  const starts = emulatorStarts(parts, runStartMs);
   const mergedStart = Math.min(...starts);
   const first = parts[0]!.stats;
   const out: Stats = { ...first, startedAt: new Date(mergedStart).toISOString(), emulators: parts.length };

@@ -91,6 +91,8 @@ export class RunState {
         if (shard !== undefined) shard.emulator = e.stats;
         this.emulatorStats = mergeEmulatorStats(
           this.shards.flatMap((s) => (s.emulator === undefined ? [] : [{ stats: s.emulator, shardStartMs: s.meta.startMs }])),
+          this.shards[0]?.meta.startMs ?? 0,
+          this.shards.length,
         );
         break;
       }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { analyzeKnee, createKneeWatch, findFailingStep, stepRates, type KneeStep, type StepModel } from '../../../src/analysis/knee.js';
 import { LatencyHistogram } from '../../../src/metrics/histogram.js';
 import { windowHistogramName } from '../../../src/metrics/recorder.js';
+import { emptySnapshot } from '../../../src/metrics/snapshot.js';
 import { accumulate, put, type Series } from './synthetic.js';
 
 const model: StepModel = { start: 4, increment: 4, stepDuration: 3000, maxRate: 20, stopWhen: { share429: 0.05, p99: 2000, failures: 0.01 }, p99Of: 'provision' };
@@ -76,11 +77,14 @@ test('the live check only judges steps that ended at least settleMs ago', () => 
   assert.equal(findFailingStep(model, acc, 10_500)?.step, 3);
 });
 
-test('the live watch judges each step once, when it is due, and keeps a failed step\'s verdict', () => {
-  const passing = createKneeWatch(model);
+test('the live watch re-judges a passed step while it is provisional, then never again; a failed verdict stays', () => {
+  // every 250 ms: a step is judged from 1.5 s after it ends until it is final 5 s after it ends
+  const passing = createKneeWatch(model, 1500, 5000);
   const all = synthetic(100);
-  for (let ms = 0; ms <= 20_000; ms += 250) assert.equal(passing.check(all, ms), undefined);
-  assert.equal(passing.evaluations, 5, 'five steps judged once each (re-judging every due step at each check would make 170)');
+  for (let ms = 0; ms <= 40_000; ms += 250) assert.equal(passing.check(all, ms), undefined);
+  const perStep = (5000 - 1500) / 250 + 1;
+  assert.equal(passing.evaluations, 5 * perStep, 'each step judged only in its provisional window (re-judging every due step at every check would make 575)');
+  // default: provisional for 30 s; steps 1-2 pass (judged from 4.5 s and 7.5 s), step 3 fails at 10.5 s
   const failing = createKneeWatch(model);
   const knee = synthetic(10);
   const found: KneeStep[] = [];
@@ -88,9 +92,37 @@ test('the live watch judges each step once, when it is due, and keeps a failed s
     const row = failing.check(knee, ms);
     if (row !== undefined) found.push(row);
   }
-  assert.equal(failing.evaluations, 3, 'steps 1-2 passed, step 3 failed; nothing judged after');
+  const ticks = (fromMs: number) => (10_500 - fromMs) / 250 + 1;
+  assert.equal(failing.evaluations, ticks(4500) + ticks(7500) + 1, 'nothing judged after the failed step');
   assert.equal(found.length, (20_000 - 10_500) / 250 + 1);
   assert.ok(found.every((r) => r === found[0] && r.step === 3));
+});
+
+test('late reports for a step that already passed still fail it while it is provisional', () => {
+  const series: Series = {};
+  for (let t = 0; t < 6; t++) {
+    put(series, t, 'offered', { api: 'RegisterThing' }, 4);
+    put(series, t, 'accepted', { api: 'RegisterThing' }, 4);
+  }
+  const acc = accumulate(series);
+  const watch = createKneeWatch(model);
+  assert.equal(watch.check(acc, 4500), undefined, 'step 1 clean when it is due');
+  // a saturated worker's report for seconds 1-2 arrives 3 s after step 1 was judged
+  const late: Series = {};
+  put(late, 1, 'offered', { api: 'RegisterThing' }, 4);
+  put(late, 1, 'rejected', { api: 'RegisterThing', status: '429', code: 'Throttled' }, 4);
+  acc.add({ ...emptySnapshot(), series: late });
+  const row = watch.check(acc, 7500);
+  assert.equal(row?.step, 1, 'step 1 fails on its late 429s');
+  assert.deepEqual(row, findFailingStep(model, acc, 7500), 'as a fresh evaluation decides');
+  // once final, a step is not read again: the same late data after 30 s changes nothing
+  const done = createKneeWatch(model);
+  const clean = accumulate(series);
+  assert.equal(done.check(clean, 50_000), undefined, 'every step ended 30 s ago or more: all final');
+  clean.add({ ...emptySnapshot(), series: late });
+  const evaluations = done.evaluations;
+  assert.equal(done.check(clean, 50_500), undefined);
+  assert.equal(done.evaluations, evaluations, 'final steps are not judged again');
 });
 
 test('a step judged live, from its own seconds, reads the same as its row in the report', () => {

@@ -87,3 +87,24 @@ test('reconnect: an error that is not a failed step (a throwing onStep) is inter
   d.state.issuedContext = issuedContext(client.certPem, client.keyPem, undefined);
   assert.deepEqual(await reconnectAfterOutage(d, 0), { kind: 'failed', reason: 'internal: printer broke' });
 });
+
+test('reconnect: a connection that opens after the device was stopped is destroyed, not leaked', async () => {
+  const pki = await createTestPki();
+  const client = await pki.issueClient('device-1');
+  let destroyed = 0;
+  let open!: () => void;
+  const d = reconnectContext(() => new Promise((r) => (open = () => r({ close: async () => undefined, destroy: () => destroyed++ }))));
+  d.state.issuedContext = issuedContext(client.certPem, client.keyPem, undefined);
+  const shared = new AbortController();
+  const outcome = d.stop.follow(shared.signal, async () => {
+    const running = reconnectAfterOutage(d, 0);
+    await new Promise((r) => setImmediate(r));
+    shared.abort('interrupted');
+    return running;
+  });
+  assert.deepEqual(await outcome, { kind: 'dropped', reason: 'interrupted' });
+  assert.equal(destroyed, 0);
+  open();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(destroyed, 1, 'the late connection was destroyed');
+});

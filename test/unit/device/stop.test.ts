@@ -70,3 +70,27 @@ test('abortable: passes a result through; a stop rejects with Interrupted and le
   });
   assert.equal(getEventListeners(stop.signal, 'abort').length, 0);
 });
+
+test('abortable: a stop interrupts at once; what the step still produces goes to dispose, never to the caller', async () => {
+  const shared = new AbortController();
+  const stop = new DeviceStop();
+  const disposed: string[] = [];
+  let open!: (v: string) => void;
+  await stop.follow(shared.signal, async () => {
+    const pending = stop.abortable(new Promise<string>((r) => (open = r)), (late) => disposed.push(late));
+    shared.abort('interrupted');
+    await assert.rejects(pending, Interrupted);
+    assert.equal(disposed.length, 0, 'nothing to dispose before it opens');
+    open('conn-1');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(disposed, ['conn-1']);
+    // already stopped: the new attempt's result is disposed too
+    await assert.rejects(stop.abortable(Promise.resolve('conn-2'), (late) => disposed.push(late)), Interrupted);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(disposed, ['conn-1', 'conn-2']);
+  });
+  // not stopped: the caller gets the value and nothing is disposed
+  const free = new DeviceStop();
+  assert.equal(await free.abortable(Promise.resolve('mine'), (late) => disposed.push(late)), 'mine');
+  assert.deepEqual(disposed, ['conn-1', 'conn-2']);
+});

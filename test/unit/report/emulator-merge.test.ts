@@ -95,7 +95,7 @@ test('a single run keeps its emulator stats unchanged; a run without an emulator
   const single = foldReport(shardWithEmulator(1, 1, START, s1));
   assert.deepEqual(single.emulator, s1);
   assert.equal(foldReport(sampleEvents({ devices: 20 })).emulator, undefined);
-  assert.equal(mergeEmulatorStats([]), undefined);
+  assert.equal(mergeEmulatorStats([], START, 2), undefined);
 });
 
 test('hook stats without histograms (older emulators) merge counts and max, never made-up percentiles', () => {
@@ -105,9 +105,21 @@ test('hook stats without histograms (older emulators) merge counts and max, neve
   const merged = mergeEmulatorStats([
     { stats: strip(a), shardStartMs: START },
     { stats: strip(b), shardStartMs: START },
-  ]) as Record<string, any>;
+  ], START, 2) as Record<string, any>;
   assert.equal(merged.hook.latency.count, 4);
   assert.equal(merged.hook.latency.max, b.hook.latency.max);
   assert.equal(merged.hook.latency.p50, undefined);
   assert.equal(merged.hook.latency.p99, undefined);
+});
+
+test('a sharded run where only a later shard reported: its stats still land on the run\'s timeline', () => {
+  // shard 1 was killed (no emulator event, no end); shard 2 started an hour later and finished
+  const killed = sampleEvents({ devices: 20, shard: { index: 1, count: 2 }, startMs: START, noEnd: true });
+  const later = START + 3_600_000;
+  const s2 = emulatorStats(later, 200, { '1': { 'received{api=RegisterThing}': 4 } }, [10]);
+  const merged = foldReport(killed, shardWithEmulator(2, 2, later, s2));
+  const emu = merged.emulator as Record<string, any>;
+  assert.equal(emu.emulators, 1);
+  assert.equal(emu.startedAt, new Date(START - 200).toISOString(), 'anchored on the run\'s start, not on shard 2\'s wall clock');
+  assert.deepEqual(Object.keys(emu.perSecond), ['1']);
 });
