@@ -43,6 +43,13 @@ export function isThrottleRejection(api: string, status: string, code = ''): boo
   return CONNECT_APIS.has(api) && THROTTLED_CONNECT_CODES.has(status);
 }
 
+/** Throttled requests and connects so far, from the per-key totals (the live progress line). */
+export function throttledTotal(keys: Iterable<{ name: string; labels: Record<string, string>; total: number }>): number {
+  let n = 0;
+  for (const k of keys) if (k.name === 'rejected' && isThrottleRejection(k.labels.api ?? '', k.labels.status ?? '', k.labels.code)) n += k.total;
+  return n;
+}
+
 export interface ServerSecond {
   received: number;
   accepted: number;

@@ -18,6 +18,7 @@ import { checkCapacity } from './preflight.js';
 import { prepareCredentialsDir } from './credentials.js';
 import type { DeviceResult } from '../device/types.js';
 import { WorkerPool } from './pool.js';
+import { throttledTotal } from '../analysis/api-series.js';
 import { createRunGuard, type StopDecision } from './run-guard.js';
 import type { TargetInfo } from './protocol.js';
 
@@ -188,7 +189,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       achievedPerSec: tickProvisioned,
       inFlight: [...inFlight.values()].reduce((a, b) => a + b, 0),
       provisioned: o2.provisioned,
-      throttled: state.metrics.sumSeries('rejected', { status: '429' }),
+      throttled: throttledTotal(state.metrics.seriesTotals().entries()),
       failed: Object.values(o2.failed).reduce((a, b) => a + b, 0),
       dropped: Object.values(o2.dropped).reduce((a, b) => a + b, 0),
       p99Ms: state.metrics.histogram('provision').percentileMs(99),

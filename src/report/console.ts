@@ -65,6 +65,7 @@ export interface ProgressView {
   achievedPerSec: number;
   inFlight: number;
   provisioned: number;
+  /** rejected for throttling so far: 429 replies and connects refused for rate (analysis/api-series.ts) */
   throttled: number;
   failed: number;
   dropped: number;
@@ -80,7 +81,7 @@ export function formatProgress(p: ProgressView, c: ChalkInstance): string {
     `achieved ${lpad(p.achievedPerSec.toFixed(0), 4)}/s`,
     `in flight ${lpad(String(p.inFlight), 5)}`,
     c.green(`ok ${p.provisioned}`),
-    (p.throttled > 0 ? c.yellow : c.dim)(`429 ${p.throttled}`),
+    (p.throttled > 0 ? c.yellow : c.dim)(`throttled ${p.throttled}`),
     (p.failed > 0 ? c.red : c.dim)(`failed ${p.failed}`),
     (p.dropped > 0 ? c.yellow : c.dim)(`dropped ${p.dropped}`),
     `p99 ${fmtMs(p.p99Ms)}`,
