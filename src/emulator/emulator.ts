@@ -200,7 +200,10 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
       onPublish(client: BrokerClient, topic: string, payload: Buffer) {
         const t = parseProvisioningTopic(topic);
         if (t === null || t.reply !== undefined) return false;
-        void service.handle(client, t, payload);
+        service.handle(client, t, payload, topic).catch(() => {
+          // handle() answers every failure itself; anything left is a bug: counted, never a crash
+          stats.count(`internal_errors{api=${t.api}}`);
+        });
         return true; // requests are never routed to other subscribers
       },
     },

@@ -12,7 +12,6 @@ import {
   encodePayload,
   PayloadDecodeError,
   rejection,
-  replyTopic,
   type ParsedProvisioningTopic,
   type ProvisioningApi,
 } from '../protocol/index.js';
@@ -95,8 +94,12 @@ export class ProvisioningService {
     this.pool?.close();
   }
 
-  /** Handle one request PUBLISH; never throws. */
-  async handle(client: BrokerClient, topic: ParsedProvisioningTopic, payload: Buffer): Promise<void> {
+  /**
+   * Handle one request PUBLISH on `requestTopic` (parsed as `topic`); never throws. The reply goes to
+   * `<requestTopic>/accepted|rejected` as received: a template name that is not a valid one (e.g. under a
+   * wildcard claim policy) still gets its 404 there.
+   */
+  async handle(client: BrokerClient, topic: ParsedProvisioningTopic, payload: Buffer, requestTopic: string): Promise<void> {
     const { api, format } = topic;
     const { stats, faults } = this.o;
     stats.count(`received{api=${api}}`);
@@ -121,12 +124,14 @@ export class ProvisioningService {
       stats.count(`dropped{api=${api}}`);
       return;
     }
-    const out = replyTopic(api, format, reply.kind, topic.templateName);
-    if (!client.isSubscribed(out)) {
+    const out = `${requestTopic}/${reply.kind}`;
+    const granted = client.grantedQos(out);
+    if (granted === undefined) {
       stats.count(`unsubscribed{api=${api}}`);
       return;
     }
-    client.deliver(out, encodePayload(format, reply.body), REPLY_QOS);
+    // as any MQTT delivery: never above the QoS the device was granted for the reply topic
+    client.deliver(out, encodePayload(format, reply.body), granted < REPLY_QOS ? granted : REPLY_QOS);
   }
 
   tokenCount(): number {
@@ -214,15 +219,19 @@ export class ProvisioningService {
     return { kind: 'accepted', body: { certificateId: cert.certificateId, certificatePem: cert.certificatePem, certificateOwnershipToken: token } };
   }
 
-  /** A token expired: its certificate is deleted unless RegisterThing activated it. */
+  /**
+   * A token expired: its certificate is deleted unless it was activated or attached to a policy or a
+   * thing (AWS: "deleted if not activated and not attached to a policy or IoT thing").
+   */
   private expire(r: TokenRecord): void {
     const cert = this.o.registry.getCertificate(r.certificateId);
     if (cert === undefined || cert.status !== 'PENDING_ACTIVATION') return;
     try {
-      this.o.registry.deleteCertificate(r.certificateId, { forceDelete: true });
+      // no forceDelete: the registry refuses to delete a certificate that has attachments
+      this.o.registry.deleteCertificate(r.certificateId);
       this.o.stats.count('certificates_expired');
     } catch {
-      /* already attached or gone */
+      this.o.stats.count('certificates_expired_kept');
     }
   }
 }

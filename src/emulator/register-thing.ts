@@ -73,6 +73,7 @@ export async function registerThing(d: RegisterThingDeps, r: RegisterThingReques
     const code = (err as { code?: string }).code;
     if (code === 'RESOURCE_CONFLICT') return reject('resourceConflict', (err as Error).message);
     if (code === 'NOT_FOUND' || code === 'INVALID_REQUEST') return reject('invalidTemplate', (err as Error).message);
+    if (code === 'CERTIFICATE_STATE') return reject('certificateState', (err as Error).message);
     return reject('internalError', `internal error: ${(err as Error).message}`);
   }
 }

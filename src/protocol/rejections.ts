@@ -23,6 +23,8 @@ export const REJECTIONS = {
   invalidPayload: { statusCode: 400, errorCode: 'InvalidPayload', confirmed: false, source: 'CSDK4 status 400; string assumed' },
   /** template rendering problems (missing parameter, bad Fn::Select): 400 assumed */
   invalidTemplate: { statusCode: 400, errorCode: 'InvalidRequest', confirmed: false, source: 'TMPL "provisioning error"; code assumed' },
+  /** RegisterThing for a certificate REVOKED or deleted meanwhile: a client-side state problem, so 4xx (not a retryable 5xx); code assumed */
+  certificateState: { statusCode: 400, errorCode: 'InvalidRequest', confirmed: false, source: 'assumed (no source); 400 as for other bad requests' },
   /** OverrideSettings FAIL on an existing resource (TMPL names ResourceConflictsException) */
   resourceConflict: { statusCode: 409, errorCode: 'ResourceConflictsException', confirmed: false, source: 'TMPL name; status assumed' },
   /** hook denial / failure / timeout: HOOK says ACCESS_DENIED; 403 per CSDK4 */

@@ -75,15 +75,22 @@ export class Connection implements BrokerClient {
   }
 
   isSubscribed(topic: string): boolean {
-    if (this.subscriptions.has(topic)) return true;
+    return this.grantedQos(topic) !== undefined;
+  }
+
+  grantedQos(topic: string): GrantedQos | undefined {
+    let best = this.subscriptions.get(topic);
     const wild = this.wildcardFilters;
-    if (!wild || wild.size === 0) return false;
+    if (best === 1 || !wild || wild.size === 0) return best;
     const levels = splitLevels(topic);
     const dollar = isDollarTopic(topic);
-    for (const filterLevels of wild.values()) {
-      if (matchLevels(filterLevels, levels, dollar)) return true;
+    for (const [filter, filterLevels] of wild) {
+      if (!matchLevels(filterLevels, levels, dollar)) continue;
+      const q = this.subscriptions.get(filter);
+      if (q !== undefined && (best === undefined || q > best)) best = q;
+      if (best === 1) break;
     }
-    return false;
+    return best;
   }
 
   deliver(topic: string, payload: Buffer, qos: 0 | 1 = 0): boolean {

@@ -65,6 +65,8 @@ export interface BrokerClient {
   context: unknown;
   /** true when one of this client's subscription filters matches topic (wildcards + and # honoured, $-topics not matched by a leading wildcard) */
   isSubscribed(topic: string): boolean;
+  /** the highest QoS granted by this client's filters that match topic; undefined when none does */
+  grantedQos(topic: string): 0 | 1 | undefined;
   /** deliver one PUBLISH to THIS client only (never fanned out); QoS 1 uses a packet id and the client PUBACKs. Passes authorizeReceive like a routed message. Returns false if it was not sent: the connection is closed, authorizeReceive refused the topic, or (QoS 1) the client's in-flight window is full. */
   deliver(topic: string, payload: Buffer, qos?: 0 | 1): boolean;
   /** server-side disconnect; v5 sends DISCONNECT with the reason code first (default 0x00 normal disconnection) */

@@ -24,11 +24,13 @@ export const ACTION_RESOURCE: Record<IotAction, IotResourceKind> = {
 };
 
 /**
- * The thing whose name fills `${iot:Connection.Thing.ThingName}`: AWS resolves it for the thing the
- * certificate is attached to whose name is the client ID; we fall back to the first attached thing.
+ * The thing whose name fills `${iot:Connection.Thing.*}`: with AWS's default (non-exclusive) thing
+ * association, the thing attached to the certificate whose name is exactly the client ID; none when
+ * the client ID is not an attached thing's name, so thing variables do not resolve (developer guide,
+ * "Thing policy variables").
  */
 export function pickConnectionThing(thingNames: readonly string[], clientId: string): string | undefined {
-  return thingNames.includes(clientId) ? clientId : thingNames[0];
+  return thingNames.includes(clientId) ? clientId : undefined;
 }
 
 export function buildPolicyVariables(clientId: string, thing: ThingRecord | undefined): PolicyVariables {

@@ -117,6 +117,9 @@ function planThing(view: RegistryView, spec: RenderedThing, now: string): ThingR
   return next;
 }
 
+/** AWS IoT: a policy document has at most 2,048 characters, whitespace excluded (LIM2019) */
+export const MAX_POLICY_CHARS = 2048;
+
 function planPolicies(view: RegistryView, rendered: RenderedProvisioning, now: string, plan: ProvisioningPlan): void {
   for (const p of rendered.policies) {
     if (p.policyDocument === undefined) {
@@ -128,6 +131,10 @@ function planPolicies(view: RegistryView, rendered: RenderedProvisioning, now: s
       continue;
     }
     const name = p.policyName ?? policyNameForDocument(p.policyDocument);
+    const size = JSON.stringify(p.policyDocument).replace(/\s/g, '').length;
+    if (size > MAX_POLICY_CHARS) {
+      throw new InvalidRequestError(`the policy document of the template's resource "${p.logicalId}" has ${size} characters (without whitespace); AWS IoT allows ${MAX_POLICY_CHARS}`);
+    }
     if (view.getPolicy(name) === undefined && !plan.newPolicies.some((np) => np.policyName === name)) {
       const policyDocument = structuredClone(p.policyDocument);
       plan.newPolicies.push({ policyName: name, policyArn: view.arnOf('policy', name), policyDocument, createdAt: now });

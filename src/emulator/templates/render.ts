@@ -91,12 +91,21 @@ function renderPolicy(logicalId: string, res: ResourceDef, ctx: EvalContext, pat
   return policy;
 }
 
+/** AWS IoT API reference, AttributePayload: what CreateThing accepts as attribute names and values */
+const ATTRIBUTE_NAME = /^[a-zA-Z0-9_.,@/:#-]{1,128}$/;
+const ATTRIBUTE_VALUE = /^[a-zA-Z0-9_.,@/:#=[\]-]{0,800}$/;
+
 function renderAttributes(raw: unknown, ctx: EvalContext, path: string): Record<string, string> {
   if (raw === undefined) return {};
   const value = evaluateValue(raw, ctx, path);
   if (!isPlainObject(value)) fail('BAD_VALUE', `AttributePayload must be an object, got ${describeType(value)}`, path);
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = expectString(v, `${path}.${k}`);
+  for (const [k, v] of Object.entries(value)) {
+    if (!ATTRIBUTE_NAME.test(k)) fail('BAD_VALUE', `attribute name ${JSON.stringify(k)} must be 1-128 characters of [a-zA-Z0-9_.,@/:#-]`, path);
+    const s = expectString(v, `${path}.${k}`);
+    if (!ATTRIBUTE_VALUE.test(s)) fail('BAD_VALUE', `attribute ${k} = ${JSON.stringify(s)}: values must be at most 800 characters of [a-zA-Z0-9_.,@/:#=[]-]`, `${path}.${k}`);
+    out[k] = s;
+  }
   return out;
 }
 

@@ -84,4 +84,26 @@ test('an ownership token that expires deletes its unregistered certificate; the 
   const dev = await provisionDevice(emu, '062');
   await new Promise((r) => setTimeout(r, 600));
   assert.equal(emu.registry.getCertificate(dev.certificateId)?.status, 'ACTIVE');
+  // so does a pending one that got a policy attached meanwhile (AttachPolicy): AWS keeps attached certificates
+  const kept = acceptedBody(await request(c, 'CreateKeysAndCertificate', {}));
+  const keptCert = emu.registry.getCertificate(String(kept.certificateId));
+  assert.ok(keptCert !== undefined);
+  emu.registry.createPolicy('attached-by-hand', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] });
+  emu.registry.attachPolicy('attached-by-hand', keptCert.certificateArn);
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(emu.registry.getCertificate(String(kept.certificateId))?.status, 'PENDING_ACTIVATION', 'kept: a policy is attached');
+  assert.equal((emu.stats().totals as Record<string, number>).certificates_expired, 1);
+});
+
+test('RegisterThing for a certificate revoked meanwhile is a 400, not a retryable 500', async (t) => {
+  const emu = await startTestEmulator();
+  t.after(() => emu.close());
+  const c = await connect(emu, claimOf(emu), { clientId: 'revoked-meanwhile' });
+  t.after(() => c.end(true));
+  const created = acceptedBody(await request(c, 'CreateKeysAndCertificate', {}));
+  emu.registry.updateCertificateStatus(String(created.certificateId), 'REVOKED');
+  const reg = await request(c, 'RegisterThing', { certificateOwnershipToken: created.certificateOwnershipToken, parameters: { SerialNumber: '071' } });
+  assert.equal(reg.kind, 'rejected');
+  assert.equal(reg.kind === 'rejected' && reg.body.statusCode, REJECTIONS.certificateState.statusCode);
+  assert.match(String(reg.kind === 'rejected' && reg.body.errorMessage), /REVOKED/);
 });

@@ -85,6 +85,17 @@ test('an issued certificate gets the template policy: connect as its thing, publ
   const disconnect = waitFor<[{ reasonCode?: number }]>(c, 'disconnect');
   c.publish('fleetsim/fleet-test-999/hello', 'x', { qos: 1 });
   assert.equal((await disconnect)[0].reasonCode, 0x87);
+  // connected under another client ID (a second policy allows any), the thing variables do not
+  // resolve: AWS takes the thing name from the client ID, so publishing under the thing is refused
+  const cert = emu.registry.getCertificate(dev.certificateId);
+  assert.ok(cert !== undefined);
+  emu.registry.createPolicy('any-client', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] });
+  emu.registry.attachPolicy('any-client', cert.certificateArn);
+  const other = await connect(emu, creds, { clientId: 'not-the-thing-name', protocolVersion: 5 });
+  t.after(() => other.end(true));
+  const refused = waitFor<[{ reasonCode?: number }]>(other, 'disconnect');
+  other.publish(`fleetsim/${dev.thingName}/hello`, 'x', { qos: 1 });
+  assert.equal((await refused)[0].reasonCode, 0x87, '${iot:Connection.Thing.ThingName} is unresolved for a client ID that is not the thing name');
 });
 
 test('the claim policy is in the registry, and the broker checks iot:Receive before a provisioning reply is delivered', async (t) => {

@@ -189,3 +189,25 @@ test('a template without a thing attaches policies only and returns no thingName
   assert.deepEqual(result, { policyNames: [policyNameForDocument(DOC)] });
   assert.equal(reg.getCertificate(certificateId)?.status, 'PENDING_ACTIVATION', 'no Certificate resource: status unchanged');
 });
+
+test('an inline policy document over 2,048 characters (whitespace excluded) is refused before anything changes', () => {
+  const reg = new Registry();
+  const docOf = (n: number) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: Array.from({ length: n }, (_, i) => `arn:aws:iot:*:*:topic/t${i}`) }] });
+  const body = (doc: Record<string, unknown>) =>
+    parseTemplateBody({
+      Resources: {
+        certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' } } },
+        policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: doc } },
+      },
+    });
+  const big = docOf(100);
+  assert.ok(JSON.stringify(big).length > 2048);
+  const certificateId = newCert(reg);
+  assert.throws(
+    () => reg.applyProvisioning(renderTemplate(body(big), { parameters: {}, certificateId }), certificateId),
+    (e: unknown) => (e as { code?: string }).code === 'INVALID_REQUEST' && /policy document of the template's resource "policy" has \d+ characters/.test((e as Error).message),
+  );
+  assert.deepEqual(reg.counts(), { things: 0, certificates: 1, policies: 0 });
+  const small = docOf(5);
+  assert.deepEqual(reg.applyProvisioning(renderTemplate(body(small), { parameters: {}, certificateId }), certificateId).policyNames, [policyNameForDocument(small)]);
+});

@@ -145,3 +145,16 @@ test('a PolicyDocument built by Fn::Sub is parsed; one that is not JSON is BAD_V
   assert.equal(err.code, 'BAD_VALUE');
   assert.match(err.message, /PolicyDocument is a string but not valid JSON/);
 });
+
+test('attribute names and values must be what CreateThing accepts (AttributePayload patterns)', () => {
+  const body = parseTemplateBody({
+    Parameters: { Loc: { Type: 'String' } },
+    Resources: { thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: 'dev-1', AttributePayload: { location: { Ref: 'Loc' } } } } },
+  });
+  const render = (loc: string) => renderTemplate(body, { parameters: { Loc: loc }, certificateId: CERT_ID });
+  assert.equal(render('Seattle/WA:HQ#1=[a]').thing?.attributes.location, 'Seattle/WA:HQ#1=[a]');
+  assert.throws(() => render('Seattle, WA (HQ)'), (e: unknown) => e instanceof TemplateRenderError && e.code === 'BAD_VALUE' && /attribute location/.test(e.message));
+  assert.throws(() => render('x'.repeat(801)), { code: 'BAD_VALUE' });
+  const badName = parseTemplateBody({ Resources: { thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: 'dev-1', AttributePayload: { 'has space': 'v' } } } } });
+  assert.throws(() => renderTemplate(badName, { parameters: {}, certificateId: CERT_ID }), /attribute name "has space"/);
+});
