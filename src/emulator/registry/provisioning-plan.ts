@@ -26,6 +26,8 @@ export interface RegistryView {
   getCertificate(id: string): CertificateRecord | undefined;
   getThing(name: string): ThingRecord | undefined;
   getPolicy(name: string): PolicyRecord | undefined;
+  /** names of the policies attached to a target (certificate ARN) */
+  attachedPolicies(target: string): readonly string[];
   arnOf(kind: 'thing' | 'policy', name: string): string;
 }
 
@@ -48,6 +50,10 @@ export function planProvisioning(view: RegistryView, rendered: RenderedProvision
   if (status !== undefined && status !== certificate.status) plan.certificateStatus = status;
   if (rendered.thing !== undefined) plan.thing = planThing(view, rendered.thing, now);
   planPolicies(view, rendered, now, plan);
+  const attached = new Set([...view.attachedPolicies(certificate.certificateArn), ...plan.policyNames]);
+  if (attached.size > MAX_POLICIES_PER_CERTIFICATE) {
+    throw new InvalidRequestError(`Certificate ${certificateId} would have ${attached.size} policies attached; AWS IoT allows ${MAX_POLICIES_PER_CERTIFICATE} per certificate`);
+  }
   return plan;
 }
 
@@ -116,6 +122,9 @@ function planThing(view: RegistryView, spec: RenderedThing, now: string): ThingR
   if (!isSameThing(existing, next)) next.version = existing.version + 1;
   return next;
 }
+
+/** AWS IoT: at most 10 policies attached to one certificate (LIM2019) */
+export const MAX_POLICIES_PER_CERTIFICATE = 10;
 
 /** AWS IoT: a policy document has at most 2,048 characters, whitespace excluded (LIM2019) */
 export const MAX_POLICY_CHARS = 2048;

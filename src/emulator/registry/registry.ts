@@ -276,6 +276,7 @@ export class Registry {
       getCertificate: (id) => this.certificates.get(id),
       getThing: (name) => this.things.get(name),
       getPolicy: (name) => this.policies.get(name),
+      attachedPolicies: (target) => [...(this.targetPolicies.get(target) ?? [])],
       arnOf: (kind, name) => this.arn(kind, name),
     };
   }

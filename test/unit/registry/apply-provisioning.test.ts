@@ -211,3 +211,29 @@ test('an inline policy document over 2,048 characters (whitespace excluded) is r
   const small = docOf(5);
   assert.deepEqual(reg.applyProvisioning(renderTemplate(body(small), { parameters: {}, certificateId }), certificateId).policyNames, [policyNameForDocument(small)]);
 });
+
+test('provisioning that would attach an 11th policy to the certificate is refused (AWS: 10 per certificate)', () => {
+  const body = parseTemplateBody({
+    Resources: {
+      certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' } } },
+      policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: DOC } },
+    },
+  });
+  const withAttached = (n: number) => {
+    const reg = new Registry();
+    const certificateId = newCert(reg);
+    const arn = reg.getCertificate(certificateId)!.certificateArn;
+    for (let i = 0; i < n; i++) {
+      reg.createPolicy(`by-hand-${i}`, DOC);
+      reg.attachPolicy(`by-hand-${i}`, arn);
+    }
+    return { reg, certificateId };
+  };
+  const full = withAttached(10);
+  assert.throws(
+    () => full.reg.applyProvisioning(renderTemplate(body, { parameters: {}, certificateId: full.certificateId }), full.certificateId),
+    (e: unknown) => (e as { code?: string }).code === 'INVALID_REQUEST' && /would have 11 policies attached; AWS IoT allows 10/.test((e as Error).message),
+  );
+  const room = withAttached(9);
+  assert.equal(room.reg.applyProvisioning(renderTemplate(body, { parameters: {}, certificateId: room.certificateId }), room.certificateId).policyNames.length, 1);
+});
