@@ -98,6 +98,8 @@ export function targetStarter(loaded: LoadedScenario): () => Promise<StartedTarg
         tokenTtlMs: s.emulator.tokenTtl,
         dropReplies: s.emulator.dropReplies,
         tlsSessionResumption: s.emulator.tlsSessionResumption,
+        ...(s.emulator.thingGroups === undefined ? {} : { thingGroups: s.emulator.thingGroups }),
+        ...(s.emulator.thingTypes === undefined ? {} : { thingTypes: s.emulator.thingTypes }),
         ...(s.emulator.quotas === undefined ? {} : { quotas: s.emulator.quotas }),
         ...(s.emulator.latency === undefined ? {} : { latency: s.emulator.latency }),
         ...(s.emulator.faults === undefined ? {} : { faults: s.emulator.faults }),

@@ -164,6 +164,8 @@ async function main(argv: string[]): Promise<number> {
           .option('key-algorithm', { type: 'string', choices: ['ec-p256', 'rsa-2048'] as const, default: 'ec-p256' as const, describe: 'keys made by CreateKeysAndCertificate' })
           .option('state', { type: 'string', describe: 'registry state file (default: <dir>/state.json)' })
           .option('control-plane-port', { type: 'number', describe: 'also serve the AWS IoT control-plane API (ListThings, ...) on this port (0: any free port)' })
+          .option('thing-group', { type: 'string', array: true, default: [], describe: 'a thing group that exists (repeatable); when given, templates naming another fail RegisterThing' })
+          .option('thing-type', { type: 'string', array: true, default: [], describe: 'a thing type that exists (repeatable); when given, templates naming another fail RegisterThing' })
           .option('tls-session-resumption', { type: 'boolean', describe: 'resume TLS sessions from tickets (off: every connect is a full handshake; AWS does not document it)' }),
       async (args) => {
         code = await commandEmulator({
@@ -176,6 +178,8 @@ async function main(argv: string[]): Promise<number> {
           state: args.state,
           controlPlanePort: args['control-plane-port'],
           tlsSessionResumption: args['tls-session-resumption'],
+          thingGroup: args['thing-group'],
+          thingType: args['thing-type'],
         });
       },
     )

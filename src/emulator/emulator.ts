@@ -52,6 +52,9 @@ export interface EmulatorOptions {
   registry?: Registry;
   /** start the control-plane HTTP API over the registry */
   controlPlane?: ControlPlaneOptions;
+  /** the account's thing groups and thing types: provisioning into others fails (default: not checked) */
+  thingGroups?: string[];
+  thingTypes?: string[];
   /** resume TLS sessions from tickets (default: src/protocol/transport.ts, off; AWS does not document it) */
   tlsSessionResumption?: boolean;
 }
@@ -109,6 +112,8 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
       ? CertificateAuthority.fromPem(o.ca.certPem, o.ca.keyPem)
       : CertificateAuthority.create({ subject: { CN: 'fleetsim emulator root CA', O: 'fleetsim' }, keyAlgorithm: 'ec-p256' });
   const registry = o.registry ?? new Registry();
+  if (o.thingGroups !== undefined) registry.declareThingGroups(o.thingGroups);
+  if (o.thingTypes !== undefined) registry.declareThingTypes(o.thingTypes);
   const serverKeys = generateKeyPairSyncFor('ec-p256');
   const serverCert = ca.issue({ publicKey: serverKeys.publicKey, subject: { CN: 'localhost' }, usage: 'server' });
   const claimKeys = generateKeyPairSyncFor('ec-p256');
@@ -241,6 +246,10 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
         broker: broker.stats(),
         tlsHandshakeFailures: server.countHandshakeFailures(),
         tlsSessionResumption: o.tlsSessionResumption ?? TLS_SESSION_RESUMPTION.emulatorDefault,
+        // what the emulator takes to exist in the account (only what was declared)
+        ...(o.thingGroups === undefined && o.thingTypes === undefined
+          ? {}
+          : { account: { ...(o.thingGroups === undefined ? {} : { thingGroups: o.thingGroups }), ...(o.thingTypes === undefined ? {} : { thingTypes: o.thingTypes }) } }),
         registry: registry.counts(),
         openTokens: service.tokenCount(),
         quotas: quotas.effective,

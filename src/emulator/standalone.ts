@@ -53,6 +53,9 @@ export interface StandaloneOptions {
   controlPlanePort?: number;
   /** resume TLS sessions from tickets (default false) */
   tlsSessionResumption?: boolean;
+  /** the thing groups / thing types that exist (default: not checked) */
+  thingGroups?: string[];
+  thingTypes?: string[];
   /** passed through to startEmulator (tests: short token TTLs, quotas) */
   extra?: Partial<EmulatorOptions>;
 }
@@ -231,6 +234,8 @@ export async function startStandaloneEmulator(o: StandaloneOptions): Promise<Sta
       registry,
       ...(o.controlPlanePort === undefined ? {} : { controlPlane: { port: o.controlPlanePort } }),
       ...(o.tlsSessionResumption === undefined ? {} : { tlsSessionResumption: o.tlsSessionResumption }),
+      ...(o.thingGroups === undefined ? {} : { thingGroups: o.thingGroups }),
+      ...(o.thingTypes === undefined ? {} : { thingTypes: o.thingTypes }),
     });
   } catch (err) {
     const code = (err as { code?: string }).code;

@@ -246,6 +246,9 @@ const emulator = z
     faults: emulatorFaults.optional(),
     /** how long the pre-provisioning hook may take before RegisterThing is rejected (AWS: 5 s) */
     hookTimeout: duration.optional(),
+    /** the thing groups and thing types that exist in the account: a template naming another fails RegisterThing (default: not checked) */
+    thingGroups: z.array(z.string().min(1)).optional(),
+    thingTypes: z.array(z.string().min(1)).optional(),
     /** resume TLS sessions from tickets (AWS's behaviour is undocumented; off: every connect is a full handshake) */
     tlsSessionResumption: z.boolean().default(TLS_SESSION_RESUMPTION.emulatorDefault),
     /** the claim certificate's policy document (default: AWS's walkthrough claim policy for the templates above) */

@@ -123,8 +123,11 @@ test('fleetsim emulator: files, provisioning, Ctrl-C saves state, a restart keep
   assert.equal(state.certificates.find((c) => c.certificateId === device.certificateId)?.status, 'ACTIVE');
   assert.ok(!readFileSync(statePath, 'utf8').includes('PRIVATE KEY'), 'no private key in the state file');
 
-  const second = await startCli(['--port', '0', '--dir', dir]);
+  // declared thing groups and types are shown (the example template names none, so it still provisions)
+  const second = await startCli(['--port', '0', '--dir', dir, '--thing-group', 'fleet-a', '--thing-group', 'fleet-b', '--thing-type', 'sensor']);
   t.after(() => second.child.kill('SIGKILL'));
+  assert.match(second.stdout(), /thing groups\s+fleet-a, fleet-b/);
+  assert.match(second.stdout(), /thing types\s+sensor/);
   assert.match(second.stdout(), /root-ca\.pem \(reused\)/);
   assert.match(second.stdout(), /restored 1 things/);
   assert.equal(files(dir).ca, caBefore, 'same root CA');

@@ -27,6 +27,9 @@ export interface EmulatorArgs {
   controlPlanePort: number | undefined;
   /** undefined: the emulator's default (src/protocol/transport.ts) */
   tlsSessionResumption: boolean | undefined;
+  /** empty: not checked */
+  thingGroup: string[];
+  thingType: string[];
 }
 
 /** `name=file`, or `file` alone (name: the file name without .json). */
@@ -63,7 +66,7 @@ function sh(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-function printBanner(s: StandaloneEmulator): void {
+function printBanner(s: StandaloneEmulator, a: EmulatorArgs): void {
   const e = s.emulator;
   const f = s.files;
   const endpoint = e.host === '0.0.0.0' || e.host === '::' ? '127.0.0.1' : e.host;
@@ -80,6 +83,8 @@ function printBanner(s: StandaloneEmulator): void {
   out(`  claim policy   ${f.claimPolicy}`);
   out(`  templates      ${s.templates.map((t) => (t.hook === undefined ? t.name : `${t.name} (hook ${t.hook})`)).join(', ')}`);
   out(`  state          ${f.state} (${restored})`);
+  if (a.thingGroup.length > 0) out(`  thing groups   ${a.thingGroup.join(', ')} (templates naming another fail RegisterThing)`);
+  if (a.thingType.length > 0) out(`  thing types    ${a.thingType.join(', ')} (templates naming another fail RegisterThing)`);
   if (e.controlPlaneUrl !== undefined) out(`  control plane  ${e.controlPlaneUrl} (AWS SDK IoT client: endpoint ${e.controlPlaneUrl}, any credentials)`);
   if (s.foreignCertificates) err('warning: the state file holds certificates signed by another root CA; those devices cannot connect and must provision again');
   out('');
@@ -141,8 +146,10 @@ export async function commandEmulator(a: EmulatorArgs): Promise<number> {
       ...(a.state === undefined ? {} : { stateFile: a.state }),
       ...(a.controlPlanePort === undefined ? {} : { controlPlanePort: a.controlPlanePort }),
       ...(a.tlsSessionResumption === undefined ? {} : { tlsSessionResumption: a.tlsSessionResumption }),
+      ...(a.thingGroup.length === 0 ? {} : { thingGroups: a.thingGroup }),
+      ...(a.thingType.length === 0 ? {} : { thingTypes: a.thingType }),
     });
-    printBanner(s);
+    printBanner(s, a);
     const sig = await stopped;
     err(`\n${sig}: saving the state and stopping (again to quit at once)`);
     closing = true;

@@ -28,6 +28,8 @@ export interface RegistryView {
   getPolicy(name: string): PolicyRecord | undefined;
   /** names of the policies attached to a target (certificate ARN) */
   attachedPolicies(target: string): readonly string[];
+  /** whether a thing group / thing type exists; undefined when the registry does not model them */
+  knows(kind: 'thing group' | 'thing type', name: string): boolean | undefined;
   arnOf(kind: 'thing' | 'policy', name: string): string;
 }
 
@@ -48,7 +50,10 @@ export function planProvisioning(view: RegistryView, rendered: RenderedProvision
   const plan: ProvisioningPlan = { certificate, newPolicies: [], policyNames: [] };
   const status = planCertificateStatus(certificate, rendered);
   if (status !== undefined && status !== certificate.status) plan.certificateStatus = status;
-  if (rendered.thing !== undefined) plan.thing = planThing(view, rendered.thing, now);
+  if (rendered.thing !== undefined) {
+    checkThingReferences(view, rendered.thing);
+    plan.thing = planThing(view, rendered.thing, now);
+  }
   planPolicies(view, rendered, now, plan);
   const attached = new Set([...view.attachedPolicies(certificate.certificateArn), ...plan.policyNames]);
   if (attached.size > MAX_POLICIES_PER_CERTIFICATE) {
@@ -74,6 +79,17 @@ function planCertificateStatus(cert: CertificateRecord, rendered: RenderedProvis
     );
   }
   return action === 'REPLACE' ? spec.status : undefined;
+}
+
+/** The thing's groups and type must exist (when the registry models them): AWS does not create them. */
+function checkThingReferences(view: RegistryView, spec: RenderedThing): void {
+  const refs: Array<['thing group' | 'thing type', string]> = spec.thingGroups.map((g) => ['thing group', g]);
+  if (spec.thingTypeName !== undefined) refs.push(['thing type', spec.thingTypeName]);
+  for (const [kind, name] of refs) {
+    if (view.knows(kind, name) === false) {
+      throw new NotFoundError(kind, name, `The template puts thing ${spec.thingName} in ${kind} "${name}", which does not exist`);
+    }
+  }
 }
 
 function planThing(view: RegistryView, spec: RenderedThing, now: string): ThingRecord {

@@ -42,9 +42,25 @@ export class Registry {
   private readonly policyTargets = new Map<string, Set<string>>();
   private readonly targetPolicies = new Map<string, Set<string>>();
 
+  /** the account's thing groups and thing types, when declared; undefined: not modelled (any name is accepted) */
+  private thingGroups: Set<string> | undefined;
+  private thingTypes: Set<string> | undefined;
+
   constructor(opts: { region?: string; accountId?: string } = {}) {
     this.region = opts.region ?? 'us-east-1';
     this.accountId = opts.accountId ?? '123456789012';
+  }
+
+  /**
+   * Declare which thing groups and thing types exist in the account: provisioning into any other
+   * then fails as on AWS. Until declared, names are not checked.
+   */
+  declareThingGroups(names: readonly string[]): void {
+    this.thingGroups = new Set(names);
+  }
+
+  declareThingTypes(names: readonly string[]): void {
+    this.thingTypes = new Set(names);
   }
 
   // ── certificates ────────────────────────────────────────────────────────────
@@ -277,6 +293,10 @@ export class Registry {
       getThing: (name) => this.things.get(name),
       getPolicy: (name) => this.policies.get(name),
       attachedPolicies: (target) => [...(this.targetPolicies.get(target) ?? [])],
+      knows: (kind, name) => {
+        const declared = kind === 'thing group' ? this.thingGroups : this.thingTypes;
+        return declared === undefined ? undefined : declared.has(name);
+      },
       arnOf: (kind, name) => this.arn(kind, name),
     };
   }

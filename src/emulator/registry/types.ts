@@ -77,7 +77,7 @@ export class ResourceConflictError extends FleetsimError {
   }
 }
 
-export type RegistryResourceType = 'certificate' | 'thing' | 'policy';
+export type RegistryResourceType = 'certificate' | 'thing' | 'policy' | 'thing group' | 'thing type';
 
 export class NotFoundError extends FleetsimError {
   override name = 'NotFoundError';

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REJECTIONS } from '../../../src/protocol/index.js';
+import { parseTemplateBody } from '../../../src/emulator/templates/index.js';
 import { startTestEmulator } from '../../helpers/emulator.js';
 import { acceptedBody, claimOf, connect, provisionDevice, request, tryConnect, waitFor } from './emu-client.js';
 
@@ -106,4 +107,29 @@ test('RegisterThing for a certificate revoked meanwhile is a 400, not a retryabl
   assert.equal(reg.kind, 'rejected');
   assert.equal(reg.kind === 'rejected' && reg.body.statusCode, REJECTIONS.certificateState.statusCode);
   assert.match(String(reg.kind === 'rejected' && reg.body.errorMessage), /REVOKED/);
+});
+
+test('RegisterThing into a thing group the account does not have is a 400 naming it; a declared one provisions', async (t) => {
+  const body = parseTemplateBody({
+    Parameters: { SerialNumber: { Type: 'String' }, Group: { Type: 'String' } },
+    Resources: {
+      thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: { 'Fn::Join': ['', ['grp-', { Ref: 'SerialNumber' }]] }, ThingGroups: [{ Ref: 'Group' }] } },
+      certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' } },
+    },
+  });
+  const emu = await startTestEmulator({ templates: [{ name: 'grouped', body, enabled: true }], thingGroups: ['fleet-a'] });
+  t.after(() => emu.close());
+  const c = await connect(emu, claimOf(emu), { clientId: 'grouped-device' });
+  t.after(() => c.end(true));
+  const register = async (serial: string, group: string) => {
+    const created = acceptedBody(await request(c, 'CreateKeysAndCertificate', {}));
+    return request(c, 'RegisterThing', { certificateOwnershipToken: created.certificateOwnershipToken, parameters: { SerialNumber: serial, Group: group } }, { templateName: 'grouped' });
+  };
+  const missing = await register('1', 'fleet-z');
+  assert.equal(missing.kind, 'rejected');
+  assert.equal(missing.kind === 'rejected' && missing.body.statusCode, 400);
+  assert.match(String(missing.kind === 'rejected' && missing.body.errorMessage), /thing group "fleet-z", which does not exist/);
+  const ok = await register('2', 'fleet-a');
+  assert.equal(ok.kind, 'accepted');
+  assert.deepEqual(emu.registry.getThing('grp-2')?.thingGroups, ['fleet-a']);
 });

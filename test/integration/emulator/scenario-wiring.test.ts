@@ -38,6 +38,7 @@ const GOOD = `  templates:
   faults: {seed: 42, dropReplies: 0.01, error500: 0.01, disconnect: {ratio: 0.05, at: CreateKeysAndCertificate}}
   hookTimeout: 2s
   tlsSessionResumption: true
+  thingGroups: [fleet-a, fleet-b]
 `;
 
 test('the emulator section is parsed, hooks are resolved, and the options reach the emulator thread', async () => {
@@ -60,6 +61,7 @@ test('the emulator section is parsed, hooks are resolved, and the options reach 
     assert.deepEqual(stats.faults, { seed: 42, dropReplies: 0.01, error500: 0.01, disconnect: { ratio: 0.05, at: 'CreateKeysAndCertificate' } });
     assert.equal(stats.hook.invocations, 0);
     assert.equal(stats.tlsSessionResumption, true, 'emulator.tlsSessionResumption reaches the TLS listener');
+    assert.deepEqual(stats.account, { thingGroups: ['fleet-a', 'fleet-b'] }, 'declared thing groups reach the registry; types stay unchecked');
   } finally {
     await target.close();
   }

@@ -237,3 +237,20 @@ test('provisioning that would attach an 11th policy to the certificate is refuse
   const room = withAttached(9);
   assert.equal(room.reg.applyProvisioning(renderTemplate(body, { parameters: {}, certificateId: room.certificateId }), room.certificateId).policyNames.length, 1);
 });
+
+test('declared thing groups and types: provisioning into an unknown one fails before anything changes; undeclared kinds are not checked', () => {
+  const reg = new Registry();
+  // nothing declared: any group and type is accepted
+  assert.equal(provision(reg, thingTemplate(), { Serial: '1', Color: 'red', Group: 'anything' }).result.thingName, 'dev-1');
+  reg.declareThingGroups(['g1']);
+  const before = reg.counts();
+  assert.throws(
+    () => provision(reg, thingTemplate(), { Serial: '2', Color: 'red', Group: 'g2' }),
+    (e: unknown) => e instanceof NotFoundError && e.resourceType === 'thing group' && /in thing group "g2", which does not exist/.test(e.message),
+  );
+  assert.equal(reg.counts().things, before.things, 'no thing created');
+  assert.equal(provision(reg, thingTemplate(), { Serial: '3', Color: 'red', Group: 'g1' }).result.thingName, 'dev-3', 'types are still not checked');
+  reg.declareThingTypes(['lamp']);
+  assert.throws(() => provision(reg, thingTemplate(), { Serial: '4', Color: 'red', Group: 'g1' }), /thing type "bulb", which does not exist/);
+  assert.equal(provision(reg, thingTemplate(), { Serial: '5', Color: 'red', Group: 'g1', Kind: 'lamp' }).result.thingName, 'dev-5');
+});
