@@ -112,6 +112,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
       ? CertificateAuthority.fromPem(o.ca.certPem, o.ca.keyPem)
       : CertificateAuthority.create({ subject: { CN: 'fleetsim emulator root CA', O: 'fleetsim' }, keyAlgorithm: 'ec-p256' });
   const registry = o.registry ?? new Registry();
+  const tlsSessionResumption = o.tlsSessionResumption ?? TLS_SESSION_RESUMPTION.emulatorDefault;
   if (o.thingGroups !== undefined) registry.declareThingGroups(o.thingGroups);
   if (o.thingTypes !== undefined) registry.declareThingTypes(o.thingTypes);
   const serverKeys = generateKeyPairSyncFor('ec-p256');
@@ -219,7 +220,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     key: serverKeys.privateKeyPem,
     cert: serverCert.certificatePem,
     ca: [ca.certificatePem],
-    sessionResumption: o.tlsSessionResumption ?? TLS_SESSION_RESUMPTION.emulatorDefault,
+    sessionResumption: tlsSessionResumption,
   });
   let controlPlane: ControlPlane | undefined;
   if (o.controlPlane !== undefined) {
@@ -241,15 +242,14 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     claim: { certificatePem: claimCert.certificatePem, privateKeyPem: claimKeys.privateKeyPem, certificateId: claimCert.certificateId },
     registry,
     stats() {
+      const account = registry.declaredAccount();
       return {
         ...stats.snapshot(),
         broker: broker.stats(),
         tlsHandshakeFailures: server.countHandshakeFailures(),
-        tlsSessionResumption: o.tlsSessionResumption ?? TLS_SESSION_RESUMPTION.emulatorDefault,
-        // what the emulator takes to exist in the account (only what was declared)
-        ...(o.thingGroups === undefined && o.thingTypes === undefined
-          ? {}
-          : { account: { ...(o.thingGroups === undefined ? {} : { thingGroups: o.thingGroups }), ...(o.thingTypes === undefined ? {} : { thingTypes: o.thingTypes }) } }),
+        tlsSessionResumption,
+        // what the registry takes to exist in the account (only what was declared)
+        ...(account === undefined ? {} : { account }),
         registry: registry.counts(),
         openTokens: service.tokenCount(),
         quotas: quotas.effective,

@@ -63,6 +63,15 @@ export class Registry {
     this.thingTypes = new Set(names);
   }
 
+  /** what was declared to exist (nothing when neither kind was) */
+  declaredAccount(): { thingGroups?: string[]; thingTypes?: string[] } | undefined {
+    if (this.thingGroups === undefined && this.thingTypes === undefined) return undefined;
+    return {
+      ...(this.thingGroups === undefined ? {} : { thingGroups: [...this.thingGroups] }),
+      ...(this.thingTypes === undefined ? {} : { thingTypes: [...this.thingTypes] }),
+    };
+  }
+
   // ── certificates ────────────────────────────────────────────────────────────
   addCertificate(rec: NewCertificate): CertificateRecord {
     if (!CERTIFICATE_ID_RE.test(rec.certificateId)) throw new InvalidRequestError(`certificateId must be 64 lowercase hex characters, got "${rec.certificateId}"`);
