@@ -17,7 +17,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import mqtt from 'mqtt';
 import { startEmulator } from '../src/emulator/emulator.js';
-import { startEmulatorThread, type EmulatorThread } from '../src/emulator/thread.js';
+import { startEmulatorThread, type EmulatorThread } from '../src/emulator/hosting/thread.js';
 import { parseTemplateBody } from '../src/emulator/templates/index.js';
 import type { ClientResult } from './mqtt-clients.js';
 

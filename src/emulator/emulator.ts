@@ -20,14 +20,14 @@ import { Registry } from './registry/index.js';
 import { parseProvisioningTopic } from '../protocol/index.js';
 import type { QuotaSettings } from '../protocol/quotas.js';
 import { TLS_SESSION_RESUMPTION } from '../protocol/transport.js';
-import { Faults, type FaultSettings } from './faults.js';
-import { HookRunner, loadHookModule, type HookHandler } from './hook.js';
-import { Latency, type LatencySettings } from './latency.js';
+import { Faults, type FaultSettings } from './shaping/faults.js';
+import { HookRunner, loadHookModule, type HookHandler } from './hook/hook-runner.js';
+import { Latency, type LatencySettings } from './shaping/latency.js';
 import { attachClaimPolicy } from './policy/claim-policy.js';
 import { PolicyAuthorizer, pickConnectionThing } from './policy/authorizer.js';
-import { FAULT_DISCONNECT_REASON, ProvisioningService, type ConnectionIdentity, type LoadedTemplate } from './provisioning.js';
-import { Quotas } from './quotas.js';
-import { ServerStats } from './stats.js';
+import { FAULT_DISCONNECT_REASON, ProvisioningService, type ConnectionIdentity, type LoadedTemplate } from './provisioning/service.js';
+import { Quotas } from './shaping/quota-buckets.js';
+import { ServerStats } from './provisioning/server-stats.js';
 
 export interface EmulatorOptions {
   host?: string;

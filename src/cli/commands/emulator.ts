@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exampleParameters, startStandaloneEmulator, type StandaloneEmulator, type TemplateSource } from '../../emulator/standalone.js';
+import { exampleParameters, startStandaloneEmulator, type StandaloneEmulator, type TemplateSource } from '../../emulator/hosting/standalone.js';
 import type { KeyAlgorithm } from '../../emulator/pki/index.js';
 import { InputError } from '../../util/errors.js';
 import { ExitCode } from '../exit-codes.js';

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from '../registry/index.js';
-import { TokenBucket } from '../token-bucket.js';
+import { TokenBucket } from '../shaping/token-bucket.js';
 import { AwsServiceError, toAwsError } from './errors.js';
 import { matchOperation } from './operations.js';
 

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REJECTIONS } from '../../../src/protocol/index.js';
-import type { HookStats } from '../../../src/emulator/hook.js';
+import type { HookStats } from '../../../src/emulator/hook/hook-runner.js';
 import type { EmulatorOptions } from '../../../src/emulator/emulator.js';
 import { exampleTemplateBody, REPO_ROOT, runTestDevice, startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
 import { acceptedBody, claimOf, connect, request } from './emu-client.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { REJECTIONS } from '../../../src/protocol/index.js';
 import { startTestEmulator } from '../../helpers/emulator.js';
 import { acceptedBody, claimOf, connect, request, tryConnect, type ConnectOutcome } from './emu-client.js';
-import type { ServerSummary } from '../../../src/emulator/stats.js';
+import type { ServerSummary } from '../../../src/emulator/provisioning/server-stats.js';
 
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] };
 const summaryOf = (emu: { stats(): Record<string, unknown> }) => emu.stats().summary as ServerSummary;
