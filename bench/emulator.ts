@@ -76,6 +76,9 @@ async function startBenchEmulator(tlsSessionResumption = false): Promise<Emulato
   // AWS's connect and publish quotas would cap the numbers at 500/s and 100/s per connection
   return startEmulator({
     templates: [{ name: 'fleet-prov-test-template', body, enabled: true }],
+    keyAlgorithm: 'ec-p256',
+    keyPoolSize: 64,
+    tokenTtlMs: 3_600_000,
     quotas: { connectPerAccount: 'unlimited', connectPerClientId: 'unlimited', publishPerConnection: 'unlimited' },
     tlsSessionResumption,
   });

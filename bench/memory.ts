@@ -42,6 +42,9 @@ function emulatorOptions() {
   const body = parseTemplateBody(readFileSync(`${ROOT}scenarios/templates/fleet-prov-test-template.json`, 'utf8'));
   return {
     templates: [{ name: 'fleet-prov-test-template', body, enabled: true }],
+    keyAlgorithm: 'ec-p256' as const,
+    keyPoolSize: 64,
+    tokenTtlMs: 3_600_000,
     quotas: { connectPerAccount: 'unlimited', connectPerClientId: 'unlimited', publishPerConnection: 'unlimited' } as const,
   };
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadScenario, type LoadedScenario } from './scenario/load.js';
 import { parseTemplateBody, type TemplateBody } from './emulator/templates/index.js';
-import type { LoadedTemplate } from './emulator/provisioning/service.js';
+import type { LoadedTemplate } from './emulator/templates/index.js';
 import { startEmulatorThread } from './emulator/hosting/thread.js';
 import { resolveTemplateHook } from './emulator/hook/hook-config.js';
 import { runScenario, type RunOptions, type RunOutcome, type StartedTarget } from './orchestrator/run.js';

@@ -10,7 +10,7 @@ import { parseTemplateBody } from '../../src/emulator/templates/index.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { VirtualDevice } from '../../src/device/device.js';
 import type { DeviceResult, DeviceTarget } from '../../src/device/types.js';
-import type { FlowConfig, RetryConfig } from '../../src/scenario/schema.js';
+import { scenarioSchema, type FlowConfig, type RetryConfig } from '../../src/scenario/schema.js';
 
 /** Repository root (tests run from dist/test/...). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -21,9 +21,15 @@ export function exampleTemplateBody() {
   return parseTemplateBody(readFileSync(`${REPO_ROOT}scenarios/templates/fleet-prov-test-template.json`, 'utf8'));
 }
 
+/** The scenario schema's emulator defaults, as a scenario that leaves `emulator:` out gets them. */
+export const EMULATOR_DEFAULTS = scenarioSchema.shape.emulator.parse(undefined);
+
 export async function startTestEmulator(extra: Partial<EmulatorOptions> = {}): Promise<Emulator> {
   return startEmulator({
     templates: [{ name: TEMPLATE_NAME, body: exampleTemplateBody(), enabled: true }],
+    keyAlgorithm: EMULATOR_DEFAULTS.keyAlgorithm,
+    keyPoolSize: EMULATOR_DEFAULTS.keyPoolSize,
+    tokenTtlMs: EMULATOR_DEFAULTS.tokenTtl,
     ...extra,
   });
 }

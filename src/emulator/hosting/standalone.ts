@@ -19,9 +19,8 @@ import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator.
 import { resolveTemplateHook } from '../hook/hook-config.js';
 import { CertificateAuthority, type KeyAlgorithm } from '../pki/index.js';
 import { buildClaimPolicyDocument } from '../policy/claim-policy.js';
-import type { LoadedTemplate } from '../provisioning/service.js';
 import { Registry } from '../registry/index.js';
-import { parseTemplateBody } from '../templates/index.js';
+import { parseTemplateBody, type LoadedTemplate } from '../templates/index.js';
 import { CERTIFICATE_ID_PARAMETER } from '../templates/types.js';
 
 export const STANDALONE_FILES = {
@@ -225,6 +224,9 @@ export async function startStandaloneEmulator(o: StandaloneOptions): Promise<Sta
   let emulator: Emulator;
   try {
     emulator = await startEmulator({
+      // the scenario schema's defaults (src/scenario/schema.ts emulator.keyPoolSize, tokenTtl)
+      keyPoolSize: 64,
+      tokenTtlMs: 3_600_000,
       ...o.extra,
       host: o.host ?? '127.0.0.1',
       port: o.port ?? 8883,

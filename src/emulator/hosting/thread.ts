@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { EmulatorOptions } from '../emulator.js';
 import { FleetsimError } from '../../util/errors.js';
 
-export type EmulatorThreadOptions = Omit<EmulatorOptions, 'registry'>;
+export type EmulatorThreadOptions = Omit<EmulatorOptions, 'registry' | 'now'>;
 
 export type EmulatorThreadEvent =
   | { type: 'ready'; host: string; port: number; caPem: string; claimCertPem: string; claimKeyPem: string; claimCertificateId: string; controlPlaneUrl?: string }

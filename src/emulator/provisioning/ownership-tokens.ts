@@ -18,23 +18,33 @@ export type TokenCheck =
   | { ok: true; record: TokenRecord }
   | { ok: false; message: string };
 
+export interface TokenStoreOptions {
+  /** how often expired tokens are swept (default: a quarter of the TTL, between 50 ms and 1 s) */
+  sweepEveryMs?: number;
+  /** the clock expiry is measured on, in milliseconds (default Date.now; tests pass a fake one) */
+  now?: () => number;
+}
+
 export class TokenStore {
   // Insertion order == expiry order (one TTL for all), so sweeping stops at the first live token.
   private readonly tokens = new Map<string, TokenRecord>();
   private timer: NodeJS.Timeout | undefined;
 
+  private readonly now: () => number;
+
   constructor(
     private readonly ttlMs: number,
     private readonly onExpire: (r: TokenRecord) => void,
-    sweepEveryMs = Math.min(1000, Math.max(50, ttlMs / 4)),
+    o: TokenStoreOptions = {},
   ) {
-    this.timer = setInterval(() => this.sweep(), sweepEveryMs);
+    this.now = o.now ?? (() => Date.now());
+    this.timer = setInterval(() => this.sweep(), o.sweepEveryMs ?? Math.min(1000, Math.max(50, ttlMs / 4)));
     this.timer.unref();
   }
 
   issue(certificateId: string, claimCertificateId: string): string {
     const token = randomBytes(48).toString('base64url');
-    this.tokens.set(token, { token, certificateId, claimCertificateId, expiresAt: Date.now() + this.ttlMs, used: false });
+    this.tokens.set(token, { token, certificateId, claimCertificateId, expiresAt: this.now() + this.ttlMs, used: false });
     return token;
   }
 
@@ -45,7 +55,7 @@ export class TokenStore {
     const r = this.tokens.get(token);
     if (r === undefined) return { ok: false, message: 'Certificate ownership token is invalid or has expired.' };
     if (r.used) return { ok: false, message: 'Certificate ownership token has already been used.' };
-    if (Date.now() >= r.expiresAt) return { ok: false, message: 'Certificate ownership token has expired.' };
+    if (this.now() >= r.expiresAt) return { ok: false, message: 'Certificate ownership token has expired.' };
     if (r.claimCertificateId !== claimCertificateId) {
       return { ok: false, message: 'Certificate ownership token was issued to a different claim certificate.' };
     }
@@ -63,7 +73,8 @@ export class TokenStore {
     this.tokens.delete(r.token);
   }
 
-  sweep(now = Date.now()): void {
+  /** Forget the tokens expired at `now` and tell onExpire about each (also runs every sweepEveryMs). */
+  sweep(now = this.now()): void {
     for (const r of this.tokens.values()) {
       if (r.expiresAt > now) break;
       this.tokens.delete(r.token);

@@ -7,7 +7,8 @@
 import { rejection, type ErrorResponse, type RejectionKind } from '../../protocol/index.js';
 import type { BrokerClient } from '../broker/index.js';
 import type { HookHandler, HookRunner } from '../hook/hook-runner.js';
-import type { ConnectionIdentity, LoadedTemplate } from './service.js';
+import type { ConnectionIdentity } from '../gateway.js';
+import type { LoadedTemplate } from '../templates/index.js';
 import type { Registry } from '../registry/index.js';
 import { renderTemplate, TemplateRenderError } from '../templates/index.js';
 import type { TokenRecord, TokenStore } from './ownership-tokens.js';

@@ -4,8 +4,12 @@
  * seeded stream, so the same seed gives the same sequence of decisions.
  */
 import type { ProvisioningApi } from '../../protocol/index.js';
+import { ReasonCode } from '../broker/index.js';
 import { FleetsimError } from '../../util/errors.js';
 import { deriveRandom, pickSeed, type Random } from './random.js';
+
+/** MQTT 5 DISCONNECT reason code of an injected disconnect (AWS's is not documented). */
+export const FAULT_DISCONNECT_REASON = ReasonCode.unspecifiedError;
 
 export type DisconnectStep = 'connect' | ProvisioningApi;
 export const DISCONNECT_STEPS: readonly DisconnectStep[] = ['connect', 'CreateKeysAndCertificate', 'CreateCertificateFromCsr', 'RegisterThing'];

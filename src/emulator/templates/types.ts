@@ -119,3 +119,12 @@ export class TemplateRenderError extends FleetsimError {
     super(code, message, { exitCategory: 'runFailed' });
   }
 }
+
+/** A template as the emulator serves it: its parsed body, whether it is enabled, and its hook. */
+export interface LoadedTemplate {
+  name: string;
+  body: TemplateBody;
+  enabled: boolean;
+  /** absolute path of the pre-provisioning hook module (exports handler) */
+  hook?: string;
+}
