@@ -67,3 +67,29 @@ test('only cli/ reads argv or exits', () => {
   const bad = files.filter((f) => !f.rel.startsWith('cli/') && /process\.(exit|argv)\b/.test(f.text)).map((f) => f.rel);
   assert.deepEqual(bad, []);
 });
+
+/** Only the emulator's wiring (emulator.ts) imports its provisioning service; the gateway reaches it through a callback. */
+const SERVICE = 'emulator/provisioning/service.js';
+const importsServiceOutsideWiring = (rel: string, to: string) => to === SERVICE && rel !== 'emulator/emulator.ts';
+
+test('only the emulator wiring (emulator.ts) imports the provisioning service', () => {
+  assert.ok(files.some((f) => f.rel === 'emulator/provisioning/service.ts'), 'the service is where the rule says');
+  assert.ok(importsServiceOutsideWiring('emulator/gateway.ts', SERVICE), 'the rule sees an import from elsewhere');
+  assert.ok(!importsServiceOutsideWiring('emulator/emulator.ts', SERVICE));
+  assert.deepEqual(violations(importsServiceOutsideWiring), []);
+});
+
+/** broker/, pki/ and templates/ are leaves: of fleetsim they import only their own folder, protocol/ and util/. */
+const LEAVES = ['emulator/broker/', 'emulator/pki/', 'emulator/templates/'];
+const leafReachesOut = (rel: string, to: string) => {
+  const leaf = LEAVES.find((l) => rel.startsWith(l));
+  return leaf !== undefined && isSrcModule(to) && !to.startsWith(leaf) && !to.startsWith('protocol/') && !to.startsWith('util/');
+};
+
+test('emulator broker/, pki/ and templates/ are leaves (nothing of fleetsim but protocol/ and util/)', () => {
+  for (const leaf of LEAVES) assert.ok(files.some((f) => f.rel.startsWith(leaf)), `${leaf} has sources`);
+  assert.ok(leafReachesOut('emulator/broker/broker.ts', 'emulator/policy/authorizer.js'), 'the rule sees a sibling folder');
+  assert.ok(leafReachesOut('emulator/pki/ca.ts', 'emulator/emulator.js'), 'the rule sees the wiring');
+  assert.ok(!leafReachesOut('emulator/templates/render.ts', 'util/errors.js'));
+  assert.deepEqual(violations(leafReachesOut), []);
+});
