@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { REJECTIONS } from '../../../src/protocol/index.js';
 import { parseTemplateBody } from '../../../src/emulator/templates/index.js';
 import { startTestEmulator } from '../../helpers/emulator.js';
+import { ManualClock, waitUntil } from '../../helpers/wait.js';
 import { acceptedBody, claimOf, connect, provisionDevice, request, tryConnect, waitFor } from './emu-client.js';
 
 test('client IDs starting with $ or over 128 bytes are refused with 0x85', async (t) => {
@@ -68,32 +69,36 @@ test('a certificate that is PENDING_ACTIVATION, INACTIVE, REVOKED or deleted can
 });
 
 test('an ownership token that expires deletes its unregistered certificate; the token is then refused 400', async (t) => {
-  const emu = await startTestEmulator({ tokenTtlMs: 200 });
+  // tokens expire on a manual clock; the store's sweep timer (every 50 ms at this TTL) does the deleting
+  const clock = new ManualClock(Date.now());
+  const emu = await startTestEmulator({ tokenTtlMs: 200, now: clock.now });
   t.after(() => emu.close());
+  const totals = () => emu.stats().totals as Record<string, number>;
   const c = await connect(emu, claimOf(emu), { clientId: 'slow-device' });
   t.after(() => c.end(true));
   const created = acceptedBody(await request(c, 'CreateKeysAndCertificate', {}));
   const id = String(created.certificateId);
   assert.equal(emu.registry.getCertificate(id)?.status, 'PENDING_ACTIVATION');
-  await new Promise((r) => setTimeout(r, 600));
+  clock.advance(200);
+  await waitUntil(() => totals().certificates_expired === 1, 3000, 'the expired token swept');
   assert.equal(emu.registry.getCertificate(id), undefined, 'deleted at expiry');
   const reg = await request(c, 'RegisterThing', { certificateOwnershipToken: created.certificateOwnershipToken, parameters: { SerialNumber: '061' } });
   assert.equal(reg.kind, 'rejected');
   assert.equal(reg.kind === 'rejected' && reg.body.errorCode, REJECTIONS.invalidToken.errorCode);
-  assert.equal((emu.stats().totals as Record<string, number>).certificates_expired, 1);
   // a registered certificate survives its token's expiry
   const dev = await provisionDevice(emu, '062');
-  await new Promise((r) => setTimeout(r, 600));
-  assert.equal(emu.registry.getCertificate(dev.certificateId)?.status, 'ACTIVE');
   // so does a pending one that got a policy attached meanwhile (AttachPolicy): AWS keeps attached certificates
   const kept = acceptedBody(await request(c, 'CreateKeysAndCertificate', {}));
   const keptCert = emu.registry.getCertificate(String(kept.certificateId));
   assert.ok(keptCert !== undefined);
   emu.registry.createPolicy('attached-by-hand', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] });
   emu.registry.attachPolicy('attached-by-hand', keptCert.certificateArn);
-  await new Promise((r) => setTimeout(r, 600));
+  clock.advance(200);
+  await waitUntil(() => totals().certificates_expired_kept === 1, 3000, 'the attached certificate\'s token swept');
+  assert.equal(emu.stats().openTokens, 0, 'every token has expired or was used');
+  assert.equal(emu.registry.getCertificate(dev.certificateId)?.status, 'ACTIVE');
   assert.equal(emu.registry.getCertificate(String(kept.certificateId))?.status, 'PENDING_ACTIVATION', 'kept: a policy is attached');
-  assert.equal((emu.stats().totals as Record<string, number>).certificates_expired, 1);
+  assert.equal(totals().certificates_expired, 1);
 });
 
 test('RegisterThing for a certificate revoked meanwhile is a 400, not a retryable 500', async (t) => {
