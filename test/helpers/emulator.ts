@@ -34,7 +34,18 @@ export async function startTestEmulator(extra: Partial<EmulatorOptions> = {}): P
   });
 }
 
-export function deviceTarget(emu: Emulator, claim = { cert: emu.claim.certificatePem, key: emu.claim.privateKeyPem }): DeviceTarget {
+/** A certificate and its private key, as PEM (keys stay in memory). */
+export interface Credentials {
+  cert: string;
+  key: string;
+}
+
+/** The emulator's claim certificate and key. */
+export function claimOf(emu: Emulator): Credentials {
+  return { cert: emu.claim.certificatePem, key: emu.claim.privateKeyPem };
+}
+
+export function deviceTarget(emu: Emulator, claim: Credentials = claimOf(emu)): DeviceTarget {
   return {
     host: emu.host,
     port: emu.port,

@@ -11,6 +11,7 @@ import { CertificateAuthority } from '../../src/emulator/pki/index.js';
 import { decodePayload, replyTopics, requestTopic } from '../../src/protocol/index.js';
 import { VirtualDevice } from '../../src/device/device.js';
 import { deviceTarget, NO_RETRY, runTestDevice, startTestEmulator, TEMPLATE_NAME, TEST_FLOW } from '../helpers/emulator.js';
+import { waitUntil } from '../helpers/wait.js';
 
 test('one device provisions, registers its thing and verifies with the issued certificate', async (t) => {
   const emu = await startTestEmulator();
@@ -84,9 +85,10 @@ test('replies go only to the requesting connection, even when another device sub
     a.publishAsync(requestTopic('CreateKeysAndCertificate', 'json'), '{}', { qos: 1 }),
     b.publishAsync(requestTopic('CreateKeysAndCertificate', 'json'), '', { qos: 1 }), // empty payload is valid too
   ]);
-  const deadline = Date.now() + 3000;
-  while ((seenByA.length < 1 || seenByB.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 200)); // time for a stray broadcast to show up
+  await waitUntil(() => seenByA.length >= 1 && seenByB.length >= 1, 3000, 'a reply on each connection');
+  // a stray copy of one's reply would have been written to the other at the same time; an UNSUBACK
+  // comes after anything the broker wrote to that connection before it
+  await Promise.all([a.unsubscribeAsync('fleetsim/barrier'), b.unsubscribeAsync('fleetsim/barrier')]);
   assert.equal(seenByA.length, 1, 'A got exactly one reply');
   assert.equal(seenByB.length, 1, 'B got exactly one reply');
   assert.notEqual(seenByA[0], seenByB[0], 'each got its own certificate');

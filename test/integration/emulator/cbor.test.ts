@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode as cborDecode } from 'cborg';
 import { encodePayload, replyTopics, requestTopic } from '../../../src/protocol/index.js';
-import { runTestDevice, startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
-import { acceptedBody, claimOf, connect, request, waitFor } from './emu-client.js';
+import { claimOf, runTestDevice, startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
+import { acceptedBody, connect, request } from './emu-client.js';
+import { waitForEvent } from '../../helpers/wait.js';
 import { privateKeyPem } from '../../helpers/pem.js';
 
 const isCborMap = (b: Buffer) => b.length > 0 && b[0]! >> 5 === 5;
@@ -35,7 +36,7 @@ test('a cbor request gets a CBOR map on the cbor reply topic, and so does a reje
   t.after(() => c.end(true));
   const [accepted, rejected] = replyTopics('CreateKeysAndCertificate', 'cbor');
   await c.subscribeAsync([accepted, rejected], { qos: 1 });
-  const first = waitFor<[string, Buffer]>(c, 'message');
+  const first = waitForEvent<[string, Buffer]>(c, 'message');
   c.publish(requestTopic('CreateKeysAndCertificate', 'cbor'), encodePayload('cbor', {}), { qos: 1 });
   const [topic, payload] = await first;
   assert.equal(topic, accepted);
@@ -44,7 +45,7 @@ test('a cbor request gets a CBOR map on the cbor reply topic, and so does a reje
   assert.match(String(body.certificateId), /^[0-9a-f]{64}$/);
   assert.match(String(body.privateKey), privateKeyPem());
 
-  const second = waitFor<[string, Buffer]>(c, 'message');
+  const second = waitForEvent<[string, Buffer]>(c, 'message');
   c.publish(requestTopic('CreateKeysAndCertificate', 'cbor'), Buffer.from('{"json": "on the cbor topic"}'), { qos: 1 });
   const [rtopic, rpayload] = await second;
   assert.equal(rtopic, rejected);

@@ -5,16 +5,7 @@
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
 import type { Emulator } from '../../../src/emulator/emulator.js';
 import { decodePayload, encodePayload, replyTopics, requestTopic, type PayloadFormat, type ProvisioningApi } from '../../../src/protocol/index.js';
-import { TEMPLATE_NAME } from '../../helpers/emulator.js';
-
-export interface Credentials {
-  cert: string;
-  key: string;
-}
-
-export function claimOf(emu: Emulator): Credentials {
-  return { cert: emu.claim.certificatePem, key: emu.claim.privateKeyPem };
-}
+import { claimOf, TEMPLATE_NAME, type Credentials } from '../../helpers/emulator.js';
 
 export function clientOptions(emu: Emulator, creds: Credentials, extra: Partial<IClientOptions> = {}): IClientOptions {
   return {
@@ -63,16 +54,6 @@ export async function connect(emu: Emulator, creds: Credentials, extra: Partial<
     throw new Error(`connect failed: ${o.error?.message ?? 'closed'} (code ${String(o.error?.code)})`);
   }
   return o.client;
-}
-
-export function waitFor<T extends unknown[]>(emitter: { once(event: string, fn: (...args: T) => void): unknown }, event: string, ms = 3000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no '${event}' within ${ms} ms`)), ms);
-    emitter.once(event, (...args: T) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
 }
 
 export type Reply = { kind: 'accepted' | 'rejected'; body: Record<string, unknown> } | { kind: 'none' };

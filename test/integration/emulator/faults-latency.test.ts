@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REJECTIONS } from '../../../src/protocol/index.js';
 import type { EmulatorOptions } from '../../../src/emulator/emulator.js';
-import { startTestEmulator } from '../../helpers/emulator.js';
-import { acceptedBody, claimOf, connect, request, tryConnect, waitFor } from './emu-client.js';
+import { claimOf, startTestEmulator } from '../../helpers/emulator.js';
+import { acceptedBody, connect, request, tryConnect } from './emu-client.js';
+import { waitForEvent } from '../../helpers/wait.js';
 
 const totals = (emu: { stats(): Record<string, unknown> }) => emu.stats().totals as Record<string, number>;
 
@@ -42,7 +43,7 @@ test('disconnect at an API: the connection is closed instead of answered (v5: DI
   t.after(() => emu.close());
   const c = await connect(emu, claimOf(emu), { clientId: 'cut', protocolVersion: 5 });
   t.after(() => c.end(true));
-  const disconnect = waitFor<[{ reasonCode?: number }]>(c, 'disconnect');
+  const disconnect = waitForEvent<[{ reasonCode?: number }]>(c, 'disconnect');
   void request(c, 'CreateKeysAndCertificate', {}, { ms: 500 });
   assert.equal((await disconnect)[0].reasonCode, 0x80);
   assert.equal(totals(emu)['faults{kind=disconnect,api=CreateKeysAndCertificate}'], 1);
@@ -59,7 +60,7 @@ test('disconnect at connect: the connection is dropped right after CONNACK', asy
   const o = await tryConnect(emu, claimOf(emu), { clientId: 'flaky', protocolVersion: 5 });
   t.after(() => o.client.end(true));
   assert.ok(o.connack);
-  await waitFor(o.client, 'close');
+  await waitForEvent(o.client, 'close');
   assert.equal(totals(emu)['faults{kind=disconnect,api=connect}'], 1);
 });
 

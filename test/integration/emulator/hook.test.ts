@@ -10,8 +10,8 @@ import path from 'node:path';
 import { REJECTIONS } from '../../../src/protocol/index.js';
 import type { HookStats } from '../../../src/emulator/hook/hook-runner.js';
 import type { EmulatorOptions } from '../../../src/emulator/emulator.js';
-import { exampleTemplateBody, REPO_ROOT, runTestDevice, startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
-import { acceptedBody, claimOf, connect, request } from './emu-client.js';
+import { claimOf, exampleTemplateBody, REPO_ROOT, runTestDevice, startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
+import { acceptedBody, connect, request } from './emu-client.js';
 
 function withHook(hook: string, extra: Partial<EmulatorOptions> = {}) {
   return startTestEmulator({ templates: [{ name: TEMPLATE_NAME, body: exampleTemplateBody(), enabled: true, hook }], ...extra });

@@ -5,8 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestEmulator } from '../../helpers/emulator.js';
-import { claimOf, connect, provisionDevice, request, subscribeCodes, tryConnect, waitFor } from './emu-client.js';
+import { claimOf, startTestEmulator } from '../../helpers/emulator.js';
+import { connect, provisionDevice, request, subscribeCodes, tryConnect } from './emu-client.js';
+import { waitForEvent, waitUntil } from '../../helpers/wait.js';
 
 for (const v of [4, 5] as const) {
   test(`MQTT ${v === 5 ? '5' : '3.1.1'}: a claim connection subscribing outside its policy gets a SUBACK failure and stays connected`, async (t) => {
@@ -28,8 +29,8 @@ for (const v of [4, 5] as const) {
     t.after(() => emu.close());
     const c = await connect(emu, claimOf(emu), { clientId: `pub-${v}`, protocolVersion: v });
     t.after(() => c.end(true));
-    const disconnect = v === 5 ? waitFor<[{ reasonCode?: number }]>(c, 'disconnect') : null;
-    const closed = waitFor(c, 'close');
+    const disconnect = v === 5 ? waitForEvent<[{ reasonCode?: number }]>(c, 'disconnect') : null;
+    const closed = waitForEvent(c, 'close');
     c.publish('fleetsim/not-allowed', 'x', { qos: 1 });
     await closed;
     if (disconnect) assert.equal((await disconnect)[0].reasonCode, 0x87);
@@ -64,7 +65,8 @@ test('a custom claim policy: iot:Connect by client ID, ${iot:ClientId} in topics
   a.on('message', (topic) => got.push(topic));
   await b.publishAsync('lab/lab-a/secret', 'x', { qos: 1 });
   await b.publishAsync('lab/lab-a/public', 'x', { qos: 1 });
-  await new Promise((r) => setTimeout(r, 300));
+  // secret was routed before public on the same connection: once public is in, secret would be too
+  await waitUntil(() => got.includes('lab/lab-a/public'), 3000, 'the public message delivered');
   assert.deepEqual(got, ['lab/lab-a/public'], 'the explicit Deny on iot:Receive wins over the Allow');
   assert.equal((emu.stats().totals as Record<string, number>).receives_denied, 1);
 });
@@ -82,7 +84,7 @@ test('an issued certificate gets the template policy: connect as its thing, publ
   t.after(() => c.end(true));
   await c.publishAsync(`fleetsim/${dev.thingName}/hello`, 'hi', { qos: 1 });
   assert.deepEqual(await subscribeCodes(c, ['$aws/certificates/create/json/accepted']), [0x87], 'an issued certificate has no claim rights');
-  const disconnect = waitFor<[{ reasonCode?: number }]>(c, 'disconnect');
+  const disconnect = waitForEvent<[{ reasonCode?: number }]>(c, 'disconnect');
   c.publish('fleetsim/fleet-test-999/hello', 'x', { qos: 1 });
   assert.equal((await disconnect)[0].reasonCode, 0x87);
   // connected under another client ID (a second policy allows any), the thing variables do not
@@ -93,7 +95,7 @@ test('an issued certificate gets the template policy: connect as its thing, publ
   emu.registry.attachPolicy('any-client', cert.certificateArn);
   const other = await connect(emu, creds, { clientId: 'not-the-thing-name', protocolVersion: 5 });
   t.after(() => other.end(true));
-  const refused = waitFor<[{ reasonCode?: number }]>(other, 'disconnect');
+  const refused = waitForEvent<[{ reasonCode?: number }]>(other, 'disconnect');
   other.publish(`fleetsim/${dev.thingName}/hello`, 'x', { qos: 1 });
   assert.equal((await refused)[0].reasonCode, 0x87, '${iot:Connection.Thing.ThingName} is unresolved for a client ID that is not the thing name');
 });
@@ -119,7 +121,7 @@ test('the claim policy is in the registry, and the broker checks iot:Receive bef
   const r = await request(c, 'CreateKeysAndCertificate', {}, { ms: 400 });
   assert.equal(r.kind, 'none', 'the accepted reply is not delivered');
   // the service counts its answer and hands it to the broker in the same tick
-  for (let i = 0; i < 100 && totals()['accepted{api=CreateKeysAndCertificate}'] !== 1; i++) await new Promise((done) => setTimeout(done, 50));
+  await waitUntil(() => totals()['accepted{api=CreateKeysAndCertificate}'] === 1, 5000, 'the service answered');
   assert.equal(totals()['accepted{api=CreateKeysAndCertificate}'], 1, 'the service answered');
   assert.equal(totals().receives_denied, 1, "refused by the broker's iot:Receive hook");
   const rej = await request(c, 'CreateKeysAndCertificate', Buffer.from('not json'));

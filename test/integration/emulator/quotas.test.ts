@@ -4,8 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REJECTIONS } from '../../../src/protocol/index.js';
-import { startTestEmulator } from '../../helpers/emulator.js';
-import { acceptedBody, claimOf, connect, request, tryConnect, type ConnectOutcome } from './emu-client.js';
+import { claimOf, startTestEmulator } from '../../helpers/emulator.js';
+import { waitUntil } from '../../helpers/wait.js';
+import { acceptedBody, connect, request, tryConnect, type ConnectOutcome } from './emu-client.js';
 import type { ServerSummary } from '../../../src/emulator/provisioning/server-stats.js';
 
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] };
@@ -41,7 +42,7 @@ test('a throttled request counts against the quota when it arrives, not after th
   t.after(() => [a, b].forEach((c) => c.end(true)));
   const started = performance.now();
   const first = request(a, 'CreateKeysAndCertificate', {}, { ms: 4000 }).then((r) => ({ r, ms: performance.now() - started }));
-  await new Promise((r) => setTimeout(r, 50));
+  await waitUntil(() => (emu.stats().totals as Record<string, number>)['received{api=CreateKeysAndCertificate}'] === 1, 3000, 'the first request received');
   const second = await request(b, 'CreateKeysAndCertificate', {}, { ms: 4000 });
   const secondMs = performance.now() - started;
   assert.equal(second.kind === 'rejected' && second.body.statusCode, 429);

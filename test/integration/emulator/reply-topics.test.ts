@@ -7,14 +7,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { decodePayload, replyTopics } from '../../../src/protocol/index.js';
-import { startTestEmulator } from '../../helpers/emulator.js';
-import { claimOf, connect, request, waitFor } from './emu-client.js';
+import { claimOf, startTestEmulator } from '../../helpers/emulator.js';
+import { connect, request } from './emu-client.js';
+import { waitForEvent } from '../../helpers/wait.js';
 
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] };
 
 async function rawRequest(client: MqttClient, topic: string, body: Record<string, unknown>): Promise<{ topic: string; body: Record<string, unknown> }> {
   await client.subscribeAsync([`${topic}/accepted`, `${topic}/rejected`], { qos: 1 });
-  const got = waitFor<[string, Buffer]>(client, 'message');
+  const got = waitForEvent<[string, Buffer]>(client, 'message');
   client.publish(topic, JSON.stringify(body), { qos: 1 });
   const [t, p] = await got;
   return { topic: t, body: decodePayload('json', p) as Record<string, unknown> };
@@ -45,7 +46,7 @@ test('a reply is delivered at the QoS granted for its topic at most (0 for a QoS
       const c = await connect(emu, claimOf(emu), { clientId: `qos-${v}-${qos}`, protocolVersion: v });
       const [accepted, rejected] = replyTopics('CreateKeysAndCertificate', 'json');
       await c.subscribeAsync([accepted, rejected], { qos });
-      const got = waitFor<[string, Buffer, { qos: number }]>(c, 'message');
+      const got = waitForEvent<[string, Buffer, { qos: number }]>(c, 'message');
       c.publish('$aws/certificates/create/json', '{}', { qos: 1 });
       const [topic, , packet] = await got;
       assert.equal(topic, accepted);

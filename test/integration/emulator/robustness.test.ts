@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { PROVISIONING_APIS, replyTopics, requestTopic, decodePayload, type PayloadFormat } from '../../../src/protocol/index.js';
 import type { ServerSummary } from '../../../src/emulator/provisioning/server-stats.js';
-import { runTestDevice, startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
-import { claimOf, connect } from './emu-client.js';
+import { claimOf, runTestDevice, startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
+import { connect } from './emu-client.js';
 import { generateFuzzPayloads } from './fuzz-payloads.js';
 
 const PER_TOPIC = 1000;

@@ -14,17 +14,9 @@ import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { iot, mqtt, mqtt5 } from 'aws-iot-device-sdk-v2';
 import type { Emulator } from '../../../src/emulator/emulator.js';
+import type { Credentials } from '../../helpers/emulator.js';
 
 export const QOS1 = mqtt.QoS.AtLeastOnce;
-
-export interface Credentials {
-  cert: string;
-  key: string;
-}
-
-export function claimOf(emu: Emulator): Credentials {
-  return { cert: emu.claim.certificatePem, key: emu.claim.privateKeyPem };
-}
 
 /** MQTT 3.1.1 connection, as AWS's samples build it (mTLS builder, our CA, clean session). */
 export async function connect311(emu: Emulator, creds: Credentials, clientId: string): Promise<mqtt.MqttClientConnection> {
@@ -101,14 +93,6 @@ export async function checkDeviceAccess311(connection: mqtt.MqttClientConnection
   const other = await connection.subscribe('fleetsim/some-other-thing/hello', QOS1);
   assert.equal(other.qos as number, 128);
   await connection.publish(`fleetsim/${thingName}/hello`, 'hello from the SDK', QOS1);
-}
-
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Collect garbage so aws-crt finalizes closed clients and node can exit (see the file comment). */

@@ -6,10 +6,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { iotidentity, mqtt } from 'aws-iot-device-sdk-v2';
-import { startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
+import { claimOf, startTestEmulator, TEMPLATE_NAME, type Credentials } from '../../helpers/emulator.js';
+import { withTimeout } from '../../helpers/wait.js';
 import { createDeviceCsr } from '../../../src/device/identity.js';
 import type { Emulator } from '../../../src/emulator/emulator.js';
-import { checkDeviceAccess311, claimOf, connect311, QOS1, releaseNativeClients, withTimeout, type Credentials } from './sdk-fixture.js';
+import { checkDeviceAccess311, connect311, QOS1, releaseNativeClients } from './sdk-fixture.js';
 import { privateKeyPem } from '../../helpers/pem.js';
 
 after(releaseNativeClients);

@@ -5,9 +5,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { iotidentity, mqtt_request_response } from 'aws-iot-device-sdk-v2';
-import { startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
+import { claimOf, startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
+import { withTimeout } from '../../helpers/wait.js';
 import { createDeviceCsr } from '../../../src/device/identity.js';
-import { checkDeviceAccess5, claimOf, releaseNativeClients, required, start5, stop5, withTimeout } from './sdk-fixture.js';
+import { checkDeviceAccess5, releaseNativeClients, required, start5, stop5 } from './sdk-fixture.js';
 
 after(releaseNativeClients);
 

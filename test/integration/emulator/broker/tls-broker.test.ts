@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MqttClient } from 'mqtt';
 import type { BrokerClient, ConnectRefusal, DisconnectReason } from '../../../../src/emulator/broker/types.js';
-import { startTlsFixture, waitForEvent, type TlsFixture } from './tls-fixture.js';
+import { startTlsFixture, type TlsFixture } from './tls-fixture.js';
+import { waitForEvent } from '../../../helpers/wait.js';
 
 const VERSIONS = [4, 5] as const;
 

@@ -114,18 +114,3 @@ export async function startTlsFixture(
     },
   };
 }
-
-/** Waits for an event with a deadline. */
-export function waitForEvent<T extends unknown[]>(
-  emitter: { once(event: string, fn: (...args: T) => void): unknown },
-  event: string,
-  ms = 3000,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no '${event}' within ${ms} ms`)), ms);
-    emitter.once(event, (...args: T) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { createTestCa, type TestCa, type TestCredentials } from '../../../helpers/test-pki.js';
-import { startTlsFixture, waitForEvent, type TlsFixture } from './tls-fixture.js';
+import { startTlsFixture, type TlsFixture } from './tls-fixture.js';
+import { waitForEvent } from '../../../helpers/wait.js';
 
 function openRawTls(fx: TlsFixture, creds: TestCredentials): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {

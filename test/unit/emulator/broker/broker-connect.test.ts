@@ -4,17 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Broker } from '../../../../src/emulator/broker/broker.js';
-import type { BrokerClient, BrokerOptions, ConnectRequest, DisconnectReason } from '../../../../src/emulator/broker/types.js';
-import { attachRawClient, withTimeout } from './raw-client.js';
-
-async function withBroker(opts: BrokerOptions, body: (broker: Broker) => Promise<void>): Promise<void> {
-  const broker = new Broker(opts);
-  try {
-    await body(broker);
-  } finally {
-    await broker.close();
-  }
-}
+import type { BrokerClient, ConnectRequest, DisconnectReason } from '../../../../src/emulator/broker/types.js';
+import { attachRawClient } from './raw-client.js';
+import { withBroker } from '../../../helpers/broker.js';
+import { withTimeout } from '../../../helpers/wait.js';
 
 describe('broker CONNECT handling', () => {
   it('advertises the AWS IoT subset in the v5 CONNACK', async () => {

@@ -4,17 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Broker } from '../../../../src/emulator/broker/broker.js';
-import type { BrokerClient, BrokerHooks, BrokerOptions, PublishDecision } from '../../../../src/emulator/broker/types.js';
-import { attachRawClient, sleep, withTimeout, type RawClient } from './raw-client.js';
-
-async function withBroker(opts: BrokerOptions, body: (broker: Broker) => Promise<void>): Promise<void> {
-  const broker = new Broker(opts);
-  try {
-    await body(broker);
-  } finally {
-    await broker.close();
-  }
-}
+import type { BrokerClient, BrokerHooks, PublishDecision } from '../../../../src/emulator/broker/types.js';
+import { attachRawClient, type RawClient } from './raw-client.js';
+import { withBroker } from '../../../helpers/broker.js';
+import { withTimeout } from '../../../helpers/wait.js';
 
 async function connectRaw(broker: Broker, version: 4 | 5, clientId: string): Promise<RawClient> {
   const c = attachRawClient(broker, version);
@@ -193,7 +186,9 @@ describe('broker PUBLISH rules', () => {
       const second = await c.next('publish');
       assert.notEqual(first.messageId, second.messageId);
       c.send({ cmd: 'puback', messageId: first.messageId!, reasonCode: 0 });
-      await sleep(20); // let the PUBACK arrive
+      // the broker handles a connection's packets in order: its PINGRESP means the PUBACK was handled
+      c.send({ cmd: 'pingreq' });
+      await c.next('pingresp');
       assert.equal(client.deliver('t', Buffer.from('3'), 1), true);
       client.disconnect(0x98);
       assert.equal((await c.next('disconnect')).reasonCode, 0x98);

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { encodeEcKeys, exportPkcs8Pem, exportSpkiDer } from '../../../../src/emulator/pki/key-encoding.js';
 import { wholePkcs8Pem } from '../../../helpers/pem.js';
+import { waitUntil } from '../../../helpers/wait.js';
 import {
   KEY_ALGORITHMS,
   KeyPool,
@@ -20,15 +21,6 @@ function describeKey(pair: KeyPairPem): string {
 }
 
 const EXPECTED: Record<KeyAlgorithm, string> = { 'ec-p256': 'ec:prime256v1', 'ec-p384': 'ec:secp384r1', 'rsa-2048': 'rsa:2048' };
-
-/** Poll until `predicate` holds, failing after `timeoutMs`. */
-async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('key generation', () => {
   for (const alg of KEY_ALGORITHMS) {
@@ -91,7 +83,7 @@ describe('KeyPool', () => {
     try {
       assert.equal(pool.ready, 0);
       pool.start();
-      await waitFor(() => pool.ready === 3, 10_000);
+      await waitUntil(() => pool.ready === 3, 10_000, 'the pool filled');
       const taken = await Promise.all([pool.take(), pool.take(), pool.take()]);
       assert.equal(new Set(taken.map((k) => k.privateKeyPem)).size, 3);
       assert.deepEqual(pool.stats(), { generated: 3, handedOut: 3, waited: 0, reused: 0 });
@@ -101,7 +93,7 @@ describe('KeyPool', () => {
       assert.equal(stats.handedOut, 4);
       assert.equal(stats.reused, 0);
       assert.equal(stats.waited, 1);
-      await waitFor(() => pool.ready === 3, 10_000);
+      await waitUntil(() => pool.ready === 3, 10_000, 'the pool filled');
     } finally {
       pool.close();
     }
@@ -111,7 +103,7 @@ describe('KeyPool', () => {
     const pool = new KeyPool({ algorithm: 'ec-p256', size: 2, concurrency: 1, reuse: true });
     try {
       pool.start();
-      await waitFor(() => pool.ready === 2, 10_000);
+      await waitUntil(() => pool.ready === 2, 10_000, 'the pool filled');
       const first = await pool.take();
       const second = await pool.take();
       assert.notEqual(first.privateKeyPem, second.privateKeyPem);
@@ -122,7 +114,7 @@ describe('KeyPool', () => {
       assert.ok([first, second].includes(reusedA) && [first, second].includes(reusedB));
       assert.notEqual(reusedA, reusedB, 'reuse must rotate through the used keys');
       assert.deepEqual(pool.stats(), { generated: 2, handedOut: 4, waited: 0, reused: 2 });
-      await waitFor(() => pool.ready === 2, 10_000);
+      await waitUntil(() => pool.ready === 2, 10_000, 'the pool filled');
       const fresh = await pool.take();
       assert.ok(![first, second].includes(fresh), 'fresh keys are preferred over reused ones');
     } finally {
@@ -136,7 +128,7 @@ describe('KeyPool', () => {
       pool.start();
       let ticks = 0;
       const ticker = setInterval(() => ticks++, 5);
-      await waitFor(() => pool.ready === 2, 50_000);
+      await waitUntil(() => pool.ready === 2, 50_000, 'the pool filled');
       clearInterval(ticker);
       assert.ok(ticks > 0, 'the event loop kept running during RSA key generation');
       const pair = await pool.take();

@@ -3,11 +3,7 @@ import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { before, describe, it } from 'node:test';
 import { CertificateAuthority, generateKeyPairSyncFor, type KeyAlgorithm } from '../../../../src/emulator/pki/index.js';
-
-interface Credentials {
-  cert: string;
-  key: string;
-}
+import type { Credentials } from '../../../helpers/emulator.js';
 
 function issueCredentials(ca: CertificateAuthority, usage: 'server' | 'client', alg: KeyAlgorithm, cn: string): Credentials {
   const keys = generateKeyPairSyncFor(alg);
