@@ -202,6 +202,10 @@ function snapshotStats(r: Running): Record<string, unknown> {
   };
 }
 
+/**
+ * Start the emulator, step by step: settings (shaping) → CA → registry → endpoint certificates →
+ * claim certificate and policy → provisioning service → gateway → broker listening → control plane.
+ */
 export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
   const shaping = await shapingFrom(o);
   const ca = loadCa(o);
