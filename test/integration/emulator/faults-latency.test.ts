@@ -5,10 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REJECTIONS } from '../../../src/protocol/index.js';
 import type { EmulatorOptions } from '../../../src/emulator/emulator.js';
+import type { EmulatorStats } from '../../../src/protocol/emulator-stats.js';
 import { startTestEmulator } from '../../helpers/emulator.js';
 import { acceptedBody, claimOf, connect, request, tryConnect, waitFor } from './emu-client.js';
 
-const totals = (emu: { stats(): Record<string, unknown> }) => emu.stats().totals as Record<string, number>;
+const totals = (emu: { stats(): EmulatorStats }) => emu.stats().totals;
 
 test('error500: requests are answered 500 with the table errorCode', async (t) => {
   const emu = await startTestEmulator({ faults: { seed: 1, error500: 1 } });

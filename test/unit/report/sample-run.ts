@@ -4,7 +4,8 @@
  * second ⌊k / perSecond⌋, and every device provisions (or, for `throttle`, RegisterThing gets 429s).
  */
 import { MetricsRecorder } from '../../../src/metrics/recorder.js';
-import { buildReport, type RunReport } from '../../../src/report/build.js';
+import { buildReport } from '../../../src/report/build.js';
+import type { RunReport } from '../../../src/report/types.js';
 import type { ResultRecord, RunEvent } from '../../../src/report/events.js';
 import { RunState } from '../../../src/report/run-state.js';
 import { scenarioSchema, type Scenario } from '../../../src/scenario/schema.js';
