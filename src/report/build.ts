@@ -1,5 +1,5 @@
 /** Builds report.json (schemaVersion 1) from a folded run. Later work adds fields, never breaks them. */
-import { STEP_NAMES } from '../metrics/names.js';
+import { STEP_NAMES, parseCounterKey, parseFlowAttemptsKey } from '../metrics/names.js';
 import { outcomeTotal } from '../metrics/snapshot.js';
 import type { GeneratorSummary, RunState } from './run-state.js';
 import { computeReportFields } from '../analysis/report-fields.js';
@@ -38,12 +38,16 @@ export function buildReport(state: RunState): RunReport {
     steps[name] = { ...h.stats(), histogram: h.encode() };
   }
   const attempts: Record<string, number> = {};
-  for (const [k, v] of Object.entries(m.totals)) if (k.startsWith('attempts:')) attempts[k.slice(9)] = v;
+  for (const [k, v] of Object.entries(m.totals)) {
+    const n = parseFlowAttemptsKey(k);
+    if (n !== undefined) attempts[String(n)] = v;
+  }
   const retries: Record<string, number> = {};
   for (const counts of Object.values(m.series)) {
     for (const [k, v] of Object.entries(counts)) {
-      if (!k.startsWith('retries{')) continue;
-      const reason = /reason=([^,}]+)/.exec(k)?.[1] ?? 'unknown';
+      const labels = parseCounterKey(k, 'retries');
+      if (labels === undefined) continue;
+      const reason = labels.reason ?? 'unknown';
       retries[reason] = (retries[reason] ?? 0) + v;
     }
   }
