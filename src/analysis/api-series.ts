@@ -21,6 +21,7 @@
  */
 import { parseSeriesKey } from '../metrics/names.js';
 import { THROTTLED_CONNECT } from '../protocol/quotas.js';
+import type { EmulatorCounters } from '../protocol/emulator-stats.js';
 import { round } from '../util/round.js';
 
 /** APIs in flow order; anything else the series name comes after these. */
@@ -92,11 +93,11 @@ export interface ApiSeries {
   totals: ApiTotals;
 }
 
-/** The emulator stats snapshot (report.emulator) as far as the series need it. */
-export interface ServerStatsLike {
-  startedAt?: unknown;
-  perSecond?: unknown;
-}
+/**
+ * The emulator's stats (report.emulator) as far as the series need them. Stats read back from a
+ * file are checked before use: an older or hand-edited file may lack either field.
+ */
+export type ServerStatsLike = Pick<EmulatorCounters, 'startedAt' | 'perSecond'>;
 
 /** Sort order of API names: flow order first, then alphabetical. */
 export function compareApis(a: string, b: string): number {
@@ -122,7 +123,7 @@ export function serverSeconds(stats: ServerStatsLike | undefined, runStartMs: nu
   if (stats === undefined || typeof stats.startedAt !== 'string' || typeof stats.perSecond !== 'object' || stats.perSecond === null) return out;
   const serverStart = Date.parse(stats.startedAt);
   if (!Number.isFinite(serverStart)) return out;
-  for (const [sec, counts] of Object.entries(stats.perSecond as Record<string, Record<string, number>>)) {
+  for (const [sec, counts] of Object.entries(stats.perSecond)) {
     // the middle of the server's second, in run seconds
     const t = Math.floor((serverStart + Number(sec) * 1000 + 500 - runStartMs) / 1000);
     if (t < 0) continue;

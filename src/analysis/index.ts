@@ -6,7 +6,7 @@
  */
 import type { MetricsView } from '../metrics/thresholds.js';
 import type { OutcomeCounts } from '../metrics/snapshot.js';
-import { parseSeriesKey } from '../metrics/names.js';
+import { parseCounterKey, parseFlowAttemptsKey } from '../metrics/names.js';
 import { buildApiSeries, type ServerStatsLike } from './api-series.js';
 import { analyzeKnee, type KneeAnalysis, type StepModel } from './knee.js';
 import { analyzeApi, apiAttempts, DEFAULT_ONSET_SHARE, round, type ApiAnalysis } from './throttle.js';
@@ -61,10 +61,11 @@ function flowAttempts(totals: Record<string, number>): RunAnalysis['attempts'] {
   let n = 0;
   let sum = 0;
   for (const [k, v] of Object.entries(totals)) {
-    if (!k.startsWith('attempts:')) continue;
-    perDevice[k.slice(9)] = v;
+    const attempts = parseFlowAttemptsKey(k);
+    if (attempts === undefined) continue;
+    perDevice[String(attempts)] = v;
     n += v;
-    sum += Number(k.slice(9)) * v;
+    sum += attempts * v;
   }
   const keys = Object.keys(perDevice).map(Number);
   return { max: keys.length === 0 ? 0 : Math.max(...keys), mean: n === 0 ? 0 : round(sum / n, 2), perDevice };
@@ -83,10 +84,10 @@ export function analyzeRun(input: AnalysisInput): RunAnalysis {
   let outOfRetries = 0;
   for (const counts of Object.values(m.series)) {
     for (const [key, v] of Object.entries(counts)) {
-      const p = parseSeriesKey(key);
-      if (p.name !== 'exhausted') continue;
+      const labels = parseCounterKey(key, 'exhausted');
+      if (labels === undefined) continue;
       outOfRetries += v;
-      const k = `${p.labels.step ?? '?'}: ${p.labels.reason ?? '?'}`;
+      const k = `${labels.step ?? '?'}: ${labels.reason ?? '?'}`;
       outOfRetriesBy[k] = (outOfRetriesBy[k] ?? 0) + v;
     }
   }

@@ -8,13 +8,13 @@ import { evaluateThresholds, type ThresholdResult, type ThresholdSpec } from '..
 import type { Scenario } from '../scenario/schema.js';
 import { evaluateExpectations, type ExpectationResult } from './expectations.js';
 import { analyzeRun, type AnalysisInput, type RunAnalysis } from './index.js';
-import type { ServerStatsLike } from './api-series.js';
+import type { EmulatorStats } from '../protocol/emulator-stats.js';
 
 /** What the analysis needs, with the accumulator itself as metrics, plus the scenario. */
 export type ReportFieldsInput = Omit<AnalysisInput, 'metrics' | 'step' | 'emulator' | 'onsetShare'> & {
   metrics: SnapshotAccumulator;
   scenario: Scenario;
-  emulator?: Record<string, unknown> | undefined;
+  emulator?: EmulatorStats | undefined;
 };
 
 export interface ReportFields {
@@ -40,7 +40,7 @@ export function computeReportFields(i: ReportFieldsInput): ReportFields {
     status: i.status,
     statusReason: i.statusReason,
     step: load.model === 'step' ? load : undefined,
-    emulator: i.emulator as ServerStatsLike | undefined,
+    emulator: i.emulator,
     generatorSaturated: i.generatorSaturated,
   });
   const thresholds = evaluateThresholds(thresholdSpecs(i.scenario), { metrics: i.metrics, outcomes: i.outcomes, devices: i.devices });

@@ -14,7 +14,7 @@
  */
 import { activeSpan, meanAcceptedPerSec, type ActiveSpan, type ApiSecond, type ApiSeries } from './api-series.js';
 import { round } from '../util/round.js';
-import { parseSeriesKey } from '../metrics/names.js';
+import { parseApiAttemptsKey } from '../metrics/names.js';
 
 export const DEFAULT_ONSET_SHARE = 0.05;
 
@@ -115,11 +115,11 @@ export function analyzeApi(s: ApiSeries, opts: { onsetShare?: number; attempts?:
 export function apiAttempts(totals: Record<string, number>): Map<string, Record<string, number>> {
   const out = new Map<string, Record<string, number>>();
   for (const [key, v] of Object.entries(totals)) {
-    const { name, labels } = parseSeriesKey(key);
-    const { api, n } = labels;
-    if (name !== 'api_attempts' || api === undefined || n === undefined) continue;
-    const rec = out.get(api) ?? {};
-    out.set(api, rec);
+    const parsed = parseApiAttemptsKey(key);
+    if (parsed === undefined) continue;
+    const rec = out.get(parsed.api) ?? {};
+    out.set(parsed.api, rec);
+    const n = String(parsed.attempts);
     rec[n] = (rec[n] ?? 0) + v;
   }
   return out;

@@ -4,6 +4,7 @@
  */
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import type { SecureContext } from 'node:tls';
+import { formatReasonCode } from '../protocol/mqtt-reason-codes.js';
 import { StepFailure } from './failure.js';
 
 export { StepFailure, type FailureKind } from './failure.js';
@@ -32,7 +33,10 @@ export class DeviceConnection {
   private closeListeners = new Set<(err: StepFailure) => void>();
   private closed = false;
 
-  private constructor(readonly client: MqttClient) {
+  private constructor(
+    readonly client: MqttClient,
+    private readonly protocolVersion: 4 | 5,
+  ) {
     client.on('message', (topic, payload) => {
       const w = this.waiters.get(topic);
       if (w === undefined) return;
@@ -45,7 +49,8 @@ export class DeviceConnection {
       for (const l of this.closeListeners) l(err);
     };
     client.on('close', () => onGone('close'));
-    client.on('disconnect', (packet) => onGone(`DISCONNECT reason ${packet.reasonCode ?? 0}`));
+    // only MQTT 5 servers send DISCONNECT
+    client.on('disconnect', (packet) => onGone(`DISCONNECT ${formatReasonCode('DISCONNECT', packet.reasonCode ?? 0, 5)}`));
     client.on('error', () => {
       /* errors after connect surface as close */
     });
@@ -92,11 +97,11 @@ export class DeviceConnection {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve(new DeviceConnection(client));
+        resolve(new DeviceConnection(client, o.protocolVersion));
       });
       client.once('error', (err: Error & { code?: unknown }) => {
         if (typeof err.code === 'number') {
-          fail(new StepFailure('connect-refused', `CONNACK refused with code ${err.code}`, { reasonCode: err.code }));
+          fail(new StepFailure('connect-refused', `CONNACK refused: ${formatReasonCode('CONNACK', err.code, o.protocolVersion)}`, { reasonCode: err.code }));
         } else {
           fail(new StepFailure('connect-error', `connect failed: ${typeof err.code === 'string' ? err.code + ' ' : ''}${err.message}`));
         }
@@ -105,15 +110,28 @@ export class DeviceConnection {
     });
   }
 
-  /** Subscribe at QoS 1 and wait for SUBACK; a failure code is a protocol failure. */
+  /**
+   * Subscribe at QoS 1 and wait for SUBACK; a failure code for any filter is a protocol failure
+   * naming each refused filter and its code. MQTT.js rejects such a SUBACK (the codes are in the
+   * error's packet); a client that resolves with the codes in the grant list is read the same way.
+   */
   async subscribe(topics: string[], timeoutMs: number): Promise<void> {
-    const granted = await this.withTimeout(this.client.subscribeAsync(topics, { qos: 1 }), timeoutMs, 'SUBACK');
+    const suback = this.client.subscribeAsync(topics, { qos: 1 }).catch((err: unknown) => {
+      const codes = (err as { packet?: { granted?: unknown } }).packet?.granted;
+      if (!Array.isArray(codes)) throw err;
+      throw this.subackFailure(codes.map((code, i) => ({ topic: topics[i] ?? '?', qos: typeof code === 'number' ? code : 0x80 }))) ?? err;
+    });
+    const granted = await this.withTimeout(suback, timeoutMs, 'SUBACK');
+    const failure = this.subackFailure(granted);
+    if (failure !== undefined) throw failure;
+  }
+
+  private subackFailure(granted: ReadonlyArray<{ topic: string; qos: number }>): StepFailure | undefined {
     const bad = granted.filter((g) => g.qos > 2);
-    if (bad.length > 0) {
-      throw new StepFailure('protocol', `SUBACK refused ${bad.map((b) => `${b.topic} (0x${b.qos.toString(16)})`).join(', ')}`, {
-        reasonCode: bad[0]?.qos ?? 0x80,
-      });
-    }
+    if (bad.length === 0) return undefined;
+    return new StepFailure('protocol', `SUBACK refused ${bad.map((b) => `${b.topic} (${formatReasonCode('SUBACK', b.qos, this.protocolVersion)})`).join(', ')}`, {
+      reasonCode: bad[0]?.qos ?? 0x80,
+    });
   }
 
   /**
@@ -193,9 +211,10 @@ export class DeviceConnection {
   }
 }
 
+/** A failed publish as MQTT.js reports it: an error with a numeric code is the server's refusal in the PUBACK (MQTT 5 only). */
 function classifyPubackError(err: Error & { code?: unknown }): StepFailure {
   if (typeof err.code === 'number') {
-    return new StepFailure('rejected', `PUBACK reason 0x${err.code.toString(16)}`, { reasonCode: err.code });
+    return new StepFailure('rejected', `PUBACK refused: ${formatReasonCode('PUBACK', err.code, 5)}`, { reasonCode: err.code });
   }
   if (/client disconnecting|connection closed|disconnect/i.test(err.message)) return new StepFailure('disconnect', err.message);
   return new StepFailure('protocol', err.message);

@@ -6,6 +6,7 @@
 import type { StepName } from '../metrics/names.js';
 import type { ProvisioningApi } from '../protocol/index.js';
 import type { FlowConfig, RetryConfig } from '../scenario/schema.js';
+import { formatReasonCode } from '../protocol/mqtt-reason-codes.js';
 import { backoffDelay } from './backoff.js';
 import { Interrupted, type FailedStep, type StepFailure } from './failure.js';
 
@@ -23,8 +24,9 @@ export function retryClass(f: StepFailure): string {
 /** The `failed` outcome's reason for a step that failed for good. */
 export function failureReason(step: StepName, f: StepFailure): string {
   if (f.kind === 'rejected' && f.detail.statusCode !== undefined) return `${step}: rejected ${f.detail.statusCode} ${f.detail.errorCode ?? ''}`.trim();
-  if (f.kind === 'connect-refused') return `${step}: refused (code ${f.detail.reasonCode ?? '?'})`;
-  if (f.kind === 'rejected') return `${step}: refused (code 0x${(f.detail.reasonCode ?? 0).toString(16)})`;
+  // an MQTT refusal: the code with its name (CONNACK codes name their protocol version; see formatReasonCode)
+  if (f.kind === 'connect-refused') return `${step}: refused (${f.detail.reasonCode === undefined ? 'code ?' : formatReasonCode('CONNACK', f.detail.reasonCode)})`;
+  if (f.kind === 'rejected') return `${step}: refused (${f.detail.reasonCode === undefined ? 'code ?' : formatReasonCode('PUBACK', f.detail.reasonCode)})`;
   return `${step}: ${f.kind}`;
 }
 

@@ -11,6 +11,7 @@
  */
 import { isTransientStatus } from '../protocol/index.js';
 import type { MetricsRecorder, Outcome } from '../metrics/recorder.js';
+import { apiAttemptsKey, flowAttemptsKey } from '../metrics/names.js';
 import type { DeviceContext } from './context.js';
 import { ProvisioningExchange } from './exchange.js';
 import { runFlowOnce } from './flow.js';
@@ -61,8 +62,8 @@ export class VirtualDevice {
     }
     metrics.outcome(outcome);
     const attempts = d.steps.attempts;
-    metrics.total(`attempts:${attempts}`);
-    for (const [api, n] of Object.entries(d.exchange.apiAttempts)) metrics.total(`api_attempts{api=${api},n=${n}}`);
+    metrics.total(flowAttemptsKey(attempts));
+    for (const [api, n] of Object.entries(d.exchange.apiAttempts)) metrics.total(apiAttemptsKey(api, n));
     const result: DeviceResult = { index: this.spec.index, clientId: this.spec.clientId, outcome, attempts };
     if (d.state.thingName !== undefined) result.thingName = d.state.thingName;
     if (d.state.certificateId !== undefined) result.certificateId = d.state.certificateId;

@@ -15,6 +15,7 @@ import { CertificateAuthority, generateKeyPairSyncFor, type IssuedCertificate, t
 import { Registry } from './registry/index.js';
 import type { QuotaSettings } from '../protocol/quotas.js';
 import { TLS_SESSION_RESUMPTION } from '../protocol/transport.js';
+import type { EmulatorStats } from '../protocol/emulator-stats.js';
 import { Faults, type FaultSettings } from './shaping/faults.js';
 import { HookRunner, loadHookModule, type HookHandler } from './hook/hook-runner.js';
 import { Latency, type LatencySettings } from './shaping/latency.js';
@@ -75,7 +76,7 @@ export interface Emulator {
   ca: CertificateAuthority;
   /** the control-plane API's base URL, when started */
   controlPlaneUrl?: string;
-  stats(): Record<string, unknown>;
+  stats(): EmulatorStats;
   close(): Promise<void>;
 }
 
@@ -181,7 +182,7 @@ interface Running {
 }
 
 /** One snapshot of everything the emulator counts and how it is set up. */
-function snapshotStats(r: Running): Record<string, unknown> {
+function snapshotStats(r: Running): EmulatorStats {
   const { registry, stats, broker, server, service, controlPlane } = r;
   const { quotas, faults, hookRunner } = r.shaping;
   const account = registry.declaredAccount();

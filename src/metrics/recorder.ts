@@ -3,7 +3,7 @@
  * code serves a single-threaded run, a worker thread and a shard.
  */
 import { LatencyHistogram } from './histogram.js';
-import { seriesKey } from './names.js';
+import { counterKey, type CounterLabels, type CounterName, type TotalKey } from './names.js';
 import { emptyOutcomes, type MetricsSnapshot, type OutcomeCounts, type RejectionCount } from './snapshot.js';
 
 export type Outcome =
@@ -53,16 +53,16 @@ export class MetricsRecorder {
     return [...this.windows.keys()];
   }
 
-  /** Count an event in its one-second period. */
-  count(name: string, labels?: Record<string, string | number>, n = 1, atMs = Date.now()): void {
+  /** Count an event in its one-second period (names and labels: COUNTERS in names.ts). */
+  count<N extends CounterName>(name: N, labels?: CounterLabels<N>, n = 1, atMs = Date.now()): void {
     const period = String(Math.max(0, Math.floor((atMs - this.startMs) / 1000)));
-    const key = seriesKey(name, labels);
+    const key = counterKey(name, labels);
     const bucket = (this.series[period] ??= {});
     bucket[key] = (bucket[key] ?? 0) + n;
   }
 
   /** Running total not tied to a period (gauges such as peak memory are kept elsewhere). */
-  total(name: string, n = 1): void {
+  total(name: TotalKey, n = 1): void {
     this.totals[name] = (this.totals[name] ?? 0) + n;
   }
 

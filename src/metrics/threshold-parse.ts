@@ -11,7 +11,7 @@
  * Pure and dependency-free, so the scenario schema can check expressions at validate time and
  * a parse error names the column. Semantics live in thresholds.ts.
  */
-import { STEP_NAMES } from './names.js';
+import { STEP_NAMES, type CounterName, type COUNTERS } from './names.js';
 import { UNIT_MS } from '../util/duration.js';
 
 export const COMPARATORS = ['<', '<=', '>', '>=', '==', '!='] as const;
@@ -23,7 +23,7 @@ export const LATENCY_METRICS = STEP_NAMES;
 /** Device outcomes (filter: reason). */
 export const OUTCOME_METRICS = ['provisioned', 'failed', 'dropped'] as const;
 
-/** Per-second counters and the labels each may be filtered by. */
+/** Per-second counters a threshold may use and the labels each may be filtered by (a counter's own labels, names.ts COUNTERS). */
 export const COUNTER_FILTERS: Record<string, readonly string[]> = {
   offered: ['api'],
   accepted: ['api'],
@@ -32,7 +32,7 @@ export const COUNTER_FILTERS: Record<string, readonly string[]> = {
   started: [],
   retries: ['reason', 'step'],
   exhausted: ['reason', 'step'],
-};
+} satisfies { [N in CounterName]?: ReadonlyArray<(typeof COUNTERS)[N][number]> };
 
 export type ThresholdFn = 'percentile' | 'avg' | 'min' | 'max' | 'count' | 'ratio' | 'rate';
 

@@ -21,12 +21,13 @@ import { WorkerPool } from './pool.js';
 import { throttledTotal } from '../analysis/api-series.js';
 import { createRunGuard, type StopDecision } from './run-guard.js';
 import type { TargetInfo } from './protocol.js';
+import type { EmulatorStats } from '../protocol/emulator-stats.js';
 
 export interface StartedTarget {
   info: TargetInfo;
   /** e.g. `emulator 127.0.0.1:40211` */
   label: string;
-  stats?: () => Promise<Record<string, unknown>>;
+  stats?: () => Promise<EmulatorStats>;
   close: () => Promise<void>;
 }
 

@@ -1,63 +1,12 @@
 /** Builds report.json (schemaVersion 1) from a folded run. Later work adds fields, never breaks them. */
-import { STEP_NAMES } from '../metrics/names.js';
-import type { HistogramStats } from '../metrics/histogram.js';
-import type { OutcomeCounts, RejectionCount } from '../metrics/snapshot.js';
+import { STEP_NAMES, parseCounterKey, parseFlowAttemptsKey } from '../metrics/names.js';
 import { outcomeTotal } from '../metrics/snapshot.js';
-import type { Scenario } from '../scenario/schema.js';
-import type { RunStatus } from './events.js';
-import type { GeneratorSummary, RunState, ShardSummary } from './run-state.js';
-import type { Comparison } from './compare.js';
-import { computeReportFields, type ReportFields } from '../analysis/report-fields.js';
+import type { GeneratorSummary, RunState } from './run-state.js';
+import { computeReportFields } from '../analysis/report-fields.js';
+import { REPORT_SCHEMA_VERSION, type RunReport, type StepReport } from './types.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
-
-export interface StepReport extends HistogramStats {
-  /** encoded HDR histogram (µs), mergeable */
-  histogram: string;
-}
-
-export interface RunReport {
-  schemaVersion: number;
-  runId: string;
-  status: RunStatus;
-  statusReason?: string;
-  startedAt: string;
-  endedAt: string;
-  /** ms */
-  durationMs: number;
-  scenarioFile: string;
-  scenarioHash: string;
-  /** the resolved scenario, secrets redacted */
-  scenario: Scenario;
-  plan: string;
-  target: string;
-  shard: { index: number; count: number };
-  devices: number;
-  outcomes: OutcomeCounts & { total: number };
-  steps: Record<string, StepReport>;
-  rejections: RejectionCount[];
-  attempts: Record<string, number>;
-  retries: Record<string, number>;
-  /** per second (key: seconds since start) → series key → count */
-  series: Record<string, Record<string, number>>;
-  generator: GeneratorSummary & { saturated: boolean; message?: string };
-  crashes: Array<{ worker: number; message: string }>;
-  emulator?: Record<string, unknown>;
-  /** what the run created on the target, for `fleetsim cleanup` (no private keys) */
-  created: { things: string[]; certificates: string[] };
-  peakRssBytes: number;
-  warnings: string[];
-  /** scenario thresholds, evaluated on the merged results (exit 1 when one fails) */
-  thresholds: ReportFields['thresholds'];
-  /** scenario expectations about the target (exit 1 when one fails) */
-  expectations: ReportFields['expectations'];
-  /** per-API throttle analysis, attempts, knee table and the one-sentence verdict */
-  analysis: ReportFields['analysis'];
-  /** `run --baseline`: the comparison with a previous run (report/compare.ts) */
-  comparison?: Comparison;
-  /** merged from shards (`fleetsim report merge`): what each shard contributed */
-  merged?: { shards: ShardSummary[] };
-}
+// the report's types live in types.ts; re-exported here for modules that still import them from build.js
+export { REPORT_SCHEMA_VERSION, type RunReport, type StepReport } from './types.js';
 
 /** "generator saturated" when its own lateness, not the target, shaped the results. */
 export function judgeGenerator(g: GeneratorSummary): { saturated: boolean; message?: string } {
@@ -89,12 +38,16 @@ export function buildReport(state: RunState): RunReport {
     steps[name] = { ...h.stats(), histogram: h.encode() };
   }
   const attempts: Record<string, number> = {};
-  for (const [k, v] of Object.entries(m.totals)) if (k.startsWith('attempts:')) attempts[k.slice(9)] = v;
+  for (const [k, v] of Object.entries(m.totals)) {
+    const n = parseFlowAttemptsKey(k);
+    if (n !== undefined) attempts[String(n)] = v;
+  }
   const retries: Record<string, number> = {};
   for (const counts of Object.values(m.series)) {
     for (const [k, v] of Object.entries(counts)) {
-      if (!k.startsWith('retries{')) continue;
-      const reason = /reason=([^,}]+)/.exec(k)?.[1] ?? 'unknown';
+      const labels = parseCounterKey(k, 'retries');
+      if (labels === undefined) continue;
+      const reason = labels.reason ?? 'unknown';
       retries[reason] = (retries[reason] ?? 0) + v;
     }
   }

@@ -8,34 +8,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../util/errors.js';
-import { REPORT_SCHEMA_VERSION, type RunReport } from './build.js';
+import { REPORT_SCHEMA_VERSION, type Comparison, type ComparisonRow, type RunReport } from './types.js';
+
+export type { Comparison, ComparisonRow } from './types.js';
 import { apiSeconds } from './series.js';
-
-export interface ComparisonRow {
-  kind: 'latency' | 'rate' | 'outcome';
-  /** step name, API name or `provisioned` */
-  subject: string;
-  /** p50/p90/p99 (ms), accepted/s, share */
-  metric: string;
-  baseline: number | null;
-  current: number | null;
-  /** (current - baseline) / baseline × 100; null when either side is missing or baseline is 0 */
-  deltaPct: number | null;
-  regression: boolean;
-  note?: string;
-}
-
-export interface Comparison {
-  baseline: { runId: string; source: string; scenarioHash: string };
-  current: { runId: string; scenarioHash: string };
-  /** percent */
-  tolerancePct: number;
-  /** latency changes smaller than this many ms never count as a regression (timer noise) */
-  minLatencyDeltaMs: number;
-  rows: ComparisonRow[];
-  regressions: number;
-  warnings: string[];
-}
 
 export interface CompareOptions {
   /** percent; default 10 */

@@ -12,11 +12,10 @@
  * (quotas, faults, claim policy) are the same in every shard of one scenario, so the first is kept.
  */
 import { LatencyHistogram } from '../metrics/histogram.js';
-
-type Stats = Record<string, unknown>;
+import type { EmulatorHookStats, EmulatorStats } from '../protocol/emulator-stats.js';
 
 export interface EmulatorShardStats {
-  stats: Stats;
+  stats: EmulatorStats;
   /** the shard's meta.startMs */
   shardStartMs: number;
 }
@@ -39,10 +38,15 @@ function sumInto(target: Record<string, unknown>, source: Record<string, unknown
   return target;
 }
 
-function summed(parts: unknown[]): Record<string, unknown> | undefined {
-  const records = parts.filter(isRecord);
+/**
+ * The parts added up with sumInto; undefined when no part has the section. Adding records of one
+ * shape gives a record of that shape (every number stays a number, every record a record), and a
+ * field only some parts have (written by a newer emulator) is kept.
+ */
+function summed<T extends object>(parts: ReadonlyArray<T | undefined>): T | undefined {
+  const records = parts.filter((p): p is T => isRecord(p));
   if (records.length === 0) return undefined;
-  return records.reduce<Record<string, unknown>>((out, r) => sumInto(out, r), {});
+  return records.reduce<Record<string, unknown>>((out, r) => sumInto(out, r as Record<string, unknown>), {}) as T;
 }
 
 /** Where each emulator's clock starts on the merged timeline (ms since epoch, the run's t=0 at runStartMs). */
@@ -72,17 +76,14 @@ function mergePerSecond(parts: EmulatorShardStats[], starts: number[], mergedSta
   return out;
 }
 
-function mergeHook(hooks: Record<string, unknown>[]): Record<string, unknown> {
-  const counts: Record<string, unknown> = {};
-  for (const h of hooks) {
-    const { latency: _latency, recentErrors: _recent, ...rest } = h;
-    sumInto(counts, rest);
-  }
+function mergeHook(hooks: EmulatorHookStats[]): EmulatorHookStats {
+  const counts = summed(hooks.map(({ latency: _latency, recentErrors: _recent, ...rest }) => rest));
   const latencies = hooks.map((h) => h.latency).filter(isRecord);
-  let latency: Record<string, unknown> | undefined;
-  if (latencies.length > 0 && latencies.every((l) => typeof l.histogram === 'string')) {
+  let latency: EmulatorHookStats['latency'] | undefined;
+  const histograms = latencies.map((l) => l.histogram);
+  if (latencies.length > 0 && histograms.every((h): h is string => typeof h === 'string')) {
     const merged = new LatencyHistogram();
-    for (const l of latencies) merged.addEncoded(l.histogram as string);
+    for (const h of histograms) merged.addEncoded(h);
     const s = merged.stats();
     latency = { count: s.count, p50: s.p50, p99: s.p99, max: s.max, histogram: merged.encode() };
   } else if (latencies.length > 0) {
@@ -93,32 +94,39 @@ function mergeHook(hooks: Record<string, unknown>[]): Record<string, unknown> {
     };
   }
   const recent = hooks
-    .flatMap((h) => (Array.isArray(h.recentErrors) ? (h.recentErrors as unknown[]) : []))
+    .flatMap((h) => (Array.isArray(h.recentErrors) ? h.recentErrors : []))
     .filter(isRecord)
     .sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)))
     .slice(-RECENT_HOOK_FAILURES);
-  return { ...counts, ...(latency === undefined ? {} : { latency }), recentErrors: recent };
+  // hooks that gave no latency at all (none today) leave it out rather than invent one
+  return { ...(counts as Omit<EmulatorHookStats, 'latency' | 'recentErrors'>), ...(latency === undefined ? {} : { latency }), recentErrors: recent } as EmulatorHookStats;
 }
-
-const ADDITIVE = ['totals', 'summary', 'broker', 'registry', 'controlPlane'] as const;
 
 /**
  * One emulator section for a run of `shards` shards whose t=0 is `runStartMs` (the first shard's
  * start). An unsharded run's stats come back unchanged; for a sharded run every part is put on the
  * run's timeline, even when only one shard reported (e.g. shard 1 was killed before it could).
  */
-export function mergeEmulatorStats(parts: EmulatorShardStats[], runStartMs: number, shards: number): Stats | undefined {
+export function mergeEmulatorStats(parts: EmulatorShardStats[], runStartMs: number, shards: number): EmulatorStats | undefined {
   if (parts.length === 0) return undefined;
   if (shards <= 1 && parts.length === 1) return parts[0]!.stats;
   const starts = emulatorStarts(parts, runStartMs);
   const mergedStart = Math.min(...starts);
   const first = parts[0]!.stats;
-  const out: Stats = { ...first, startedAt: new Date(mergedStart).toISOString(), emulators: parts.length };
+  const out: EmulatorStats = { ...first, startedAt: new Date(mergedStart).toISOString(), emulators: parts.length };
   out.perSecond = mergePerSecond(parts, starts, mergedStart);
-  for (const key of ADDITIVE) {
-    const s = summed(parts.map((p) => p.stats[key]));
-    if (s !== undefined) out[key] = s;
-  }
+  // counters add up, section by section
+  const stats = parts.map((p) => p.stats);
+  const totals = summed(stats.map((s) => s.totals));
+  if (totals !== undefined) out.totals = totals;
+  const summary = summed(stats.map((s) => s.summary));
+  if (summary !== undefined) out.summary = summary;
+  const broker = summed(stats.map((s) => s.broker));
+  if (broker !== undefined) out.broker = broker;
+  const registry = summed(stats.map((s) => s.registry));
+  if (registry !== undefined) out.registry = registry;
+  const controlPlane = summed(stats.map((s) => s.controlPlane));
+  if (controlPlane !== undefined) out.controlPlane = controlPlane;
   for (const key of ['tlsHandshakeFailures', 'openTokens'] as const) {
     const values = parts.map((p) => p.stats[key]).filter((v): v is number => typeof v === 'number');
     if (values.length > 0) out[key] = values.reduce((a, b) => a + b, 0);

@@ -8,6 +8,7 @@ import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Outcome } from '../metrics/recorder.js';
 import type { GeneratorHealth } from '../metrics/health.js';
+import type { EmulatorStats } from '../protocol/emulator-stats.js';
 
 export const EVENTS_SCHEMA_VERSION = 1;
 
@@ -41,7 +42,7 @@ export type RunEvent =
     }
   | { type: 'progress'; t: number; worker: number; snapshot: MetricsSnapshot; results: ResultRecord[]; inFlight: number; health: HealthRecord }
   | { type: 'crash'; t: number; worker: number; message: string; snapshot: MetricsSnapshot; results: ResultRecord[] }
-  | { type: 'emulator'; t: number; stats: Record<string, unknown> }
+  | { type: 'emulator'; t: number; stats: EmulatorStats }
   | { type: 'end'; t: number; endedAt: string; status: RunStatus; reason?: string; peakRssBytes: number };
 
 export type RunStatus = 'completed' | 'interrupted' | 'failed';

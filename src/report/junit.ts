@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunReport } from './build.js';
+import type { RunReport } from './types.js';
 
 interface Case {
   classname: string;

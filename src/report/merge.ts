@@ -9,7 +9,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, type ValidationIssue } from '../util/errors.js';
-import { buildReport, type RunReport } from './build.js';
+import { buildReport } from './build.js';
+import type { RunReport } from './types.js';
 import { EventsFileError, readEvents, type RunEvent } from './events.js';
 import { RunState } from './run-state.js';
 

@@ -13,6 +13,7 @@ import { SnapshotAccumulator, outcomeTotal } from '../metrics/snapshot.js';
 import type { HealthRecord, ResultRecord, RunEvent, RunStatus } from './events.js';
 import { round } from '../util/round.js';
 import { mergeEmulatorStats } from './emulator-merge.js';
+import type { EmulatorStats } from '../protocol/emulator-stats.js';
 
 export interface GeneratorSummary {
   workers: number;
@@ -54,12 +55,12 @@ export class RunState {
   readonly results = new Map<number, ResultRecord>();
   end: Extract<RunEvent, { type: 'end' }> | undefined;
   crashes: Array<{ worker: number; message: string }> = [];
-  emulatorStats: Record<string, unknown> | undefined;
+  emulatorStats: EmulatorStats | undefined;
   lastT = 0;
   private health = { starts: 0, lateStarts: 0, elP99: 0, elMax: 0, utilMax: 0, utilSum: 0, utilN: 0 };
   private healthPerSecond: GeneratorSummary['perSecond'] = {};
   private metasSeen = 0;
-  private readonly shards: Array<{ meta: MetaEvent; end?: EndEvent; emulator?: Record<string, unknown> }> = [];
+  private readonly shards: Array<{ meta: MetaEvent; end?: EndEvent; emulator?: EmulatorStats }> = [];
   /** subtracted from the current shard's wall-clock times to put them on the first shard's timeline */
   private offsetMs = 0;
 

@@ -1,7 +1,7 @@
 /** Writes report files into a run folder. */
 import { writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import type { RunReport } from './build.js';
+import type { RunReport } from './types.js';
 import { buildReport } from './build.js';
 import { readEvents } from './events.js';
 import { RunState } from './run-state.js';

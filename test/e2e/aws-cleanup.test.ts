@@ -9,14 +9,16 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeWorkspace, runCli } from '../helpers/cli.js';
 import { awsScenario, startAwsLikeEmulator } from '../helpers/aws-target.js';
+import type { EmulatorStats } from '../../src/protocol/emulator-stats.js';
 import { privateKeyPem } from '../helpers/pem.js';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
-function totalRequests(stats: Record<string, unknown>): number {
-  const cp = stats.controlPlane as { requests: Record<string, number> };
+function totalRequests(stats: EmulatorStats): number {
+  const cp = stats.controlPlane;
+  assert.ok(cp !== undefined, 'the emulator runs a control plane');
   return Object.values(cp.requests).reduce((a, b) => a + b, 0);
 }
 

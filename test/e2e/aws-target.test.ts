@@ -9,10 +9,11 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeWorkspace, runCli } from '../helpers/cli.js';
 import { awsScenario, startAwsLikeEmulator } from '../helpers/aws-target.js';
+import type { EmulatorStats } from '../../src/protocol/emulator-stats.js';
 import { REPO_ROOT } from '../helpers/emulator.js';
 
-function totals(stats: Record<string, unknown>): Record<string, number> {
-  return { ...(stats.totals as Record<string, number>) };
+function totals(stats: EmulatorStats): Record<string, number> {
+  return { ...stats.totals };
 }
 const delta = (after: Record<string, number>, before: Record<string, number>, key: string): number => (after[key] ?? 0) - (before[key] ?? 0);
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RunReport } from '../../src/report/build.js';
+import type { RunReport } from '../../src/report/types.js';
 import { makeWorkspace, runCli, smallScenario } from '../helpers/cli.js';
 import { checkJunitShape } from '../helpers/junit-shape.js';
 

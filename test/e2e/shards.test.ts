@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeDeviceSpec } from '../../src/orchestrator/generator.js';
 import { segmentIndices, shareCount } from '../../src/load/split.js';
-import type { RunReport } from '../../src/report/build.js';
+import type { RunReport } from '../../src/report/types.js';
 import { sampleScenario } from '../unit/report/sample-run.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { InputError } from '../../src/util/errors.js';

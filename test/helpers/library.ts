@@ -6,7 +6,7 @@
 import { cpSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { RunReport } from '../../src/report/build.js';
+import type { RunReport } from '../../src/report/types.js';
 import type { RunEvent } from '../../src/report/events.js';
 import { runScenarioFile } from '../../src/index.js';
 import { makeWorkspace, runCli, type CliResult } from './cli.js';

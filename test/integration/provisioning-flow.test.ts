@@ -5,11 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { getEventListeners } from 'node:events';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { CertificateAuthority } from '../../src/emulator/pki/index.js';
 import { decodePayload, replyTopics, requestTopic } from '../../src/protocol/index.js';
 import { VirtualDevice } from '../../src/device/device.js';
+import { DeviceConnection, StepFailure } from '../../src/device/connection.js';
+import { failureReason } from '../../src/device/decisions.js';
 import { deviceTarget, NO_RETRY, runTestDevice, startTestEmulator, TEMPLATE_NAME, TEST_FLOW } from '../helpers/emulator.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -153,6 +156,41 @@ test('a certificate the emulator did not issue is refused at connect; an issued 
     (err: Error & { code?: number }) => err.code === 5, // MQTT 3.1.1 CONNACK 5: not authorized
   );
 });
+
+for (const v of [4, 5] as const) {
+  test(`MQTT ${v === 5 ? '5' : '3.1.1'}: the device names the CONNACK and SUBACK codes it was refused with`, async (t) => {
+    const emu = await startTestEmulator();
+    t.after(() => emu.close());
+    const open = (cert: string, key: string, clientId: string) =>
+      DeviceConnection.open({
+        host: emu.host, port: emu.port, servername: 'localhost', clientId, protocolVersion: v, keepalive: 30, connectTimeoutMs: 3000,
+        secureContext: createSecureContext({ ca: emu.caPem, cert, key }),
+      });
+    // signed by the emulator's CA but never registered: CONNACK not authorized
+    const c = await claimClient(emu, `creator-${v}`);
+    t.after(() => c.end(true));
+    await c.subscribeAsync(replyTopics('CreateKeysAndCertificate', 'json'), { qos: 1 });
+    const created = nextMessage(c);
+    await c.publishAsync(requestTopic('CreateKeysAndCertificate', 'json'), '{}', { qos: 1 });
+    const { body } = await created;
+    await assert.rejects(open(body.certificatePem as string, body.privateKey as string, `pending-${v}`), (err: StepFailure) => {
+      assert.equal(err.kind, 'connect-refused');
+      assert.equal(err.message, `CONNACK refused: ${v === 5 ? '0x87' : '0x05'} Not authorized`);
+      assert.equal(failureReason('connect', err), `connect: refused (${v === 5 ? '0x87' : '0x05'} Not authorized)`);
+      return true;
+    });
+    // the claim certificate may subscribe to its own template's replies only
+    const conn = await open(emu.claim.certificatePem, emu.claim.privateKeyPem, `claim-${v}`);
+    t.after(() => conn.close());
+    const filter = `$aws/provisioning-templates/not-${TEMPLATE_NAME}/provision/json/accepted`;
+    await assert.rejects(conn.subscribe([filter], 3000), (err: StepFailure) => {
+      assert.equal(err.kind, 'protocol');
+      assert.equal(err.message, `SUBACK refused ${filter} (${v === 5 ? '0x87 Not authorized' : '0x80 Failure'})`);
+      assert.equal(err.detail.reasonCode, v === 5 ? 0x87 : 0x80);
+      return true;
+    });
+  });
+}
 
 test('a device puts one listener on the generator\'s shared stop signal for its whole run, whatever its steps', async (t) => {
   const emu = await startTestEmulator();

@@ -1,44 +1,11 @@
 /**
- * MQTT 5 reason codes and MQTT 3.1.1 return codes used by the broker.
+ * The CONNACK code of each connect refusal, per protocol version. The codes and their names are
+ * protocol/mqtt-reason-codes.ts, shared with the device.
  */
+import { ReasonCode, ReturnCode } from '../../protocol/mqtt-reason-codes.js';
 import type { ConnectRefusal, MqttVersion } from './types.js';
 
-export const ReasonCode = {
-  success: 0x00,
-  grantedQos1: 0x01,
-  unspecifiedError: 0x80,
-  malformedPacket: 0x81,
-  protocolError: 0x82,
-  unsupportedProtocolVersion: 0x84,
-  clientIdNotValid: 0x85,
-  badUsernameOrPassword: 0x86,
-  notAuthorized: 0x87,
-  serverUnavailable: 0x88,
-  serverShuttingDown: 0x8b,
-  badAuthenticationMethod: 0x8c,
-  keepAliveTimeout: 0x8d,
-  sessionTakenOver: 0x8e,
-  topicFilterInvalid: 0x8f,
-  topicNameInvalid: 0x90,
-  topicAliasInvalid: 0x94,
-  packetTooLarge: 0x95,
-  quotaExceeded: 0x97,
-  qosNotSupported: 0x9b,
-  connectionRateExceeded: 0x9f,
-} as const;
-
-/** MQTT 3.1.1 CONNACK return codes */
-export const ReturnCode = {
-  accepted: 0,
-  unacceptableProtocolVersion: 1,
-  identifierRejected: 2,
-  serverUnavailable: 3,
-  badUsernameOrPassword: 4,
-  notAuthorized: 5,
-} as const;
-
-/** MQTT 3.1.1 SUBACK failure */
-export const SUBACK_FAILURE_V4 = 0x80;
+export { ReasonCode, ReturnCode, SUBACK_FAILURE_V4 } from '../../protocol/mqtt-reason-codes.js';
 
 const REFUSAL_V5: Record<ConnectRefusal, number> = {
   notAuthorized: ReasonCode.notAuthorized,

@@ -5,12 +5,13 @@
 import { Worker } from 'node:worker_threads';
 import type { EmulatorOptions } from '../emulator.js';
 import { FleetsimError } from '../../util/errors.js';
+import type { EmulatorStats } from '../../protocol/emulator-stats.js';
 
 export type EmulatorThreadOptions = Omit<EmulatorOptions, 'registry' | 'now'>;
 
 export type EmulatorThreadEvent =
   | { type: 'ready'; host: string; port: number; caPem: string; claimCertPem: string; claimKeyPem: string; claimCertificateId: string; controlPlaneUrl?: string }
-  | { type: 'stats'; id: number; stats: Record<string, unknown> }
+  | { type: 'stats'; id: number; stats: EmulatorStats }
   | { type: 'closed' }
   | { type: 'fatal'; message: string; code?: string; badInput?: boolean };
 
@@ -23,14 +24,14 @@ export interface EmulatorThread {
   claimCertPem: string;
   claimKeyPem: string;
   controlPlaneUrl?: string;
-  stats(): Promise<Record<string, unknown>>;
+  stats(): Promise<EmulatorStats>;
   close(): Promise<void>;
 }
 
 export function startEmulatorThread(opts: EmulatorThreadOptions): Promise<EmulatorThread> {
   const worker = new Worker(new URL('./thread-entry.js', import.meta.url), { workerData: opts });
   let nextId = 1;
-  const pending = new Map<number, (s: Record<string, unknown>) => void>();
+  const pending = new Map<number, (s: EmulatorStats) => void>();
   return new Promise((resolve, reject) => {
     let ready = false;
     worker.on('error', (err) => {

@@ -1,5 +1,6 @@
 /** The emulator's own per-second counts, so a report can set what the server did beside what devices saw. */
 import { PROVISIONING_APIS } from '../../protocol/index.js';
+import type { EmulatorCounters } from '../../protocol/emulator-stats.js';
 
 export interface ApiCounts {
   received: number;
@@ -29,7 +30,8 @@ export class ServerStats {
     this.totals[key] = (this.totals[key] ?? 0) + n;
   }
 
-  snapshot(): { startedAt: string; perSecond: Record<string, Record<string, number>>; totals: Record<string, number>; summary: ServerSummary } {
+  /** The counts part of the emulator's stats (protocol/emulator-stats.ts). */
+  snapshot(): EmulatorCounters {
     return { startedAt: new Date(this.startMs).toISOString(), perSecond: structuredClone(this.perSecond), totals: { ...this.totals }, summary: this.summarize() };
   }
 

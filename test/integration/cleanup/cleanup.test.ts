@@ -88,7 +88,8 @@ test('ThrottlingException from the control plane is retried with backoff until e
   assert.equal(result.status, 'completed', JSON.stringify(result.failed));
   assert.ok(result.throttled > 0, 'the client outran the 40/s limit and was throttled');
   assert.ok(result.retries >= result.throttled);
-  const cp = emu.stats().controlPlane as { throttled: number };
+  const cp = emu.stats().controlPlane;
+  assert.ok(cp !== undefined, 'the emulator runs a control plane');
   assert.equal(cp.throttled, result.throttled, 'every ThrottlingException was seen and retried');
   assertAllGone(emu, created);
 });

@@ -8,8 +8,9 @@ import type { EmulatorOptions } from '../../../src/emulator/emulator.js';
 import { claimOf, startTestEmulator } from '../../helpers/emulator.js';
 import { acceptedBody, connect, request, tryConnect } from './emu-client.js';
 import { waitForEvent } from '../../helpers/wait.js';
+import type { EmulatorStats } from '../../../src/protocol/emulator-stats.js';
 
-const totals = (emu: { stats(): Record<string, unknown> }) => emu.stats().totals as Record<string, number>;
+const totals = (emu: { stats(): EmulatorStats }) => emu.stats().totals;
 
 test('error500: requests are answered 500 with the table errorCode', async (t) => {
   const emu = await startTestEmulator({ faults: { seed: 1, error500: 1 } });

@@ -8,7 +8,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REJECTIONS } from '../../../src/protocol/index.js';
-import type { HookStats } from '../../../src/emulator/hook/hook-runner.js';
 import type { EmulatorOptions } from '../../../src/emulator/emulator.js';
 import { claimOf, exampleTemplateBody, REPO_ROOT, runTestDevice, startTestEmulator, TEMPLATE_NAME } from '../../helpers/emulator.js';
 import { acceptedBody, connect, request } from './emu-client.js';
@@ -37,7 +36,7 @@ test('the deny-list hook: listed serials get 403, the rest provision', async (t)
   assert.deepEqual(results.map((r) => r.outcome.kind), ['provisioned', 'failed', 'provisioned']);
   const failed = results[1]!.outcome;
   assert.equal(failed.kind === 'failed' && failed.reason, `register_thing: rejected 403 ${REJECTIONS.accessDenied.errorCode}`);
-  const hook = emu.stats().hook as HookStats;
+  const hook = emu.stats().hook;
   assert.equal(hook.invocations, 3);
   assert.equal(hook.denied, 1);
   assert.equal(hook.latency.count, 3);
@@ -49,7 +48,7 @@ test('the buggy hook: every device is denied 403, and the stats show the TypeErr
   t.after(() => emu.close());
   const r = await runTestDevice(emu, 7);
   assert.equal(r.outcome.kind === 'failed' && r.outcome.reason, `register_thing: rejected 403 ${REJECTIONS.accessDenied.errorCode}`);
-  const hook = emu.stats().hook as HookStats;
+  const hook = emu.stats().hook;
   assert.equal(hook.errors, 1);
   const f = hook.recentErrors[0]!;
   assert.equal(f.errorType, 'TypeError');
@@ -93,7 +92,7 @@ test('a hook that does not answer in time rejects with 403, and the token can be
   assert.match(String(first.kind === 'rejected' && first.body.errorMessage), /did not answer within 0.2 seconds/);
   const second = await request(c, 'RegisterThing', body);
   assert.equal(acceptedBody(second).thingName, 'fleet-test-321', 'a retry with the same token succeeds once the hook answers');
-  const hook = emu.stats().hook as HookStats;
+  const hook = emu.stats().hook;
   assert.equal(hook.timeouts, 1);
   assert.equal(hook.allowed, 1);
 });

@@ -7,10 +7,10 @@ import { REJECTIONS } from '../../../src/protocol/index.js';
 import { claimOf, startTestEmulator } from '../../helpers/emulator.js';
 import { waitUntil } from '../../helpers/wait.js';
 import { acceptedBody, connect, request, tryConnect, type ConnectOutcome } from './emu-client.js';
-import type { ServerSummary } from '../../../src/emulator/provisioning/server-stats.js';
+import type { EmulatorStats } from '../../../src/protocol/emulator-stats.js';
 
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] };
-const summaryOf = (emu: { stats(): Record<string, unknown> }) => emu.stats().summary as ServerSummary;
+const summaryOf = (emu: { stats(): EmulatorStats }) => emu.stats().summary;
 
 test('RegisterThing over its quota is rejected 429 with the table errorCode, and the server counts it', async (t) => {
   const emu = await startTestEmulator({ quotas: { RegisterThing: { rate: 1, burst: 3 } } });
@@ -68,7 +68,7 @@ for (const v of [5, 4] as const) {
     const s = summaryOf(emu).connects;
     assert.equal(s.throttled, 1);
     assert.equal(s.accepted, 2);
-    assert.equal(emu.stats().totals && (emu.stats().totals as Record<string, number>)['connects_throttled{quota=connectPerClientId}'], 1);
+    assert.equal(emu.stats().totals['connects_throttled{quota=connectPerClientId}'], 1);
   });
 }
 
@@ -80,7 +80,7 @@ test('connects per account: beyond the burst, CONNACK 0x9F', async (t) => {
   t.after(() => outcomes.forEach((o) => o.client.end(true)));
   assert.ok(outcomes[0]!.connack && outcomes[1]!.connack);
   assert.equal(outcomes[2]!.error?.code, 0x9f);
-  assert.equal((emu.stats().totals as Record<string, number>)['connects_throttled{quota=connectPerAccount}'], 1);
+  assert.equal(emu.stats().totals['connects_throttled{quota=connectPerAccount}'], 1);
 });
 
 test('publishes over the per-connection rate are discarded: no PUBACK, the connection stays up', async (t) => {

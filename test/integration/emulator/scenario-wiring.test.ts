@@ -54,7 +54,8 @@ test('the emulator section is parsed, hooks are resolved, and the options reach 
   assert.equal(templates[1]!.hook, path.join(path.dirname(file), 'hooks/deny-list.mjs'), 'preProvisioningHook.targetArn, relative to the template file');
   const target = await targetStarter(loaded)();
   try {
-    const stats = (await target.stats!()) as Record<string, any>;
+    assert.ok(target.stats !== undefined, 'an emulator target has stats');
+    const stats = await target.stats();
     assert.deepEqual(stats.quotas.RegisterThing, { rate: 10, burst: 10 });
     assert.equal(stats.quotas.connectPerClientId, 'unlimited');
     assert.deepEqual(stats.quotas.publishPerConnection, { rate: 50, burst: 50 });

@@ -40,12 +40,17 @@ test('retryClass names failures as retry.retryOn does', () => {
   }
 });
 
-test('failureReason: the step, then the status and code, the refusal code, or the kind', () => {
+test('failureReason: the step, then the status and code, the refusal code with its name, or the kind', () => {
   assert.equal(failureReason('register_thing', throttled()), 'register_thing: rejected 429 Throttled');
   assert.equal(failureReason('register_thing', new StepFailure('rejected', 'x', { statusCode: 500 })), 'register_thing: rejected 500');
-  assert.equal(failureReason('connect', new StepFailure('connect-refused', 'x', { reasonCode: 5 })), 'connect: refused (code 5)');
+  // MQTT 3.1.1 return code 5 and MQTT 5 reason codes: every MQTT 5 CONNACK refusal is 0x80 or above
+  assert.equal(failureReason('connect', new StepFailure('connect-refused', 'x', { reasonCode: 5 })), 'connect: refused (0x05 Not authorized)');
+  assert.equal(failureReason('connect', new StepFailure('connect-refused', 'x', { reasonCode: 0x87 })), 'connect: refused (0x87 Not authorized)');
+  assert.equal(failureReason('connect', new StepFailure('connect-refused', 'x', { reasonCode: 0x9f })), 'connect: refused (0x9F Connection rate exceeded)');
+  assert.equal(failureReason('connect', new StepFailure('connect-refused', 'x', { reasonCode: 3 })), 'connect: refused (0x03 Server unavailable)');
   assert.equal(failureReason('connect', new StepFailure('connect-refused', 'x')), 'connect: refused (code ?)');
-  assert.equal(failureReason('verify_publish', new StepFailure('rejected', 'x', { reasonCode: 0x87 })), 'verify_publish: refused (code 0x87)');
+  assert.equal(failureReason('verify_publish', new StepFailure('rejected', 'x', { reasonCode: 0x87 })), 'verify_publish: refused (0x87 Not authorized)');
+  assert.equal(failureReason('verify_publish', new StepFailure('rejected', 'x', { reasonCode: 0x97 })), 'verify_publish: refused (0x97 Quota exceeded)');
   assert.equal(failureReason('create_certificate', new StepFailure('timeout', 'x')), 'create_certificate: timeout');
 });
 

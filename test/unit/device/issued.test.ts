@@ -64,7 +64,7 @@ test('reconnect: back with the issued certificate is provisioned; a refusal fail
     throw new StepFailure('connect-refused', 'x', { reasonCode: 5 });
   });
   refused.state.issuedContext = issuedContext(client.certPem, client.keyPem, undefined);
-  assert.deepEqual(await reconnectAfterOutage(refused, 0), { kind: 'failed', reason: 'reconnect: refused (code 5)' });
+  assert.deepEqual(await reconnectAfterOutage(refused, 0), { kind: 'failed', reason: 'reconnect: refused (0x05 Not authorized)' });
 });
 
 test('reconnect: an issued certificate that cannot be loaded fails the device as internal (run() does not reject)', async () => {

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { activeSpan, buildApiSeries, meanAcceptedPerSec } from '../../../src/analysis/api-series.js';
-import type { RunReport } from '../../../src/report/build.js';
+import type { RunReport } from '../../../src/report/types.js';
 import { compareReports, formatComparison } from '../../../src/report/compare.js';
 import { renderHtmlReport } from '../../../src/report/html.js';
 import { buildHtmlView } from '../../../src/report/html/view.js';

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LatencyHistogram } from '../../../src/metrics/histogram.js';
 import type { RunEvent } from '../../../src/report/events.js';
+import type { EmulatorHookFailure, EmulatorStats } from '../../../src/protocol/emulator-stats.js';
 import { mergeEmulatorStats } from '../../../src/report/emulator-merge.js';
 import { foldReport, sampleEvents } from './sample-run.js';
 
@@ -18,21 +19,30 @@ function hookLatency(samplesMs: number[]) {
   return { count: s.count, p50: s.p50, p99: s.p99, max: s.max, histogram: h.encode() };
 }
 
+function hookFailure(timestamp: string, errorMessage: string): EmulatorHookFailure {
+  return { timestamp, requestId: 'r-1', templateName: 't', kind: 'error', errorType: 'Error', errorMessage, stack: [], durationMs: 3, event: { claimCertificateId: 'c', certificateId: 'd', certificatePem: '-----BEGIN CERTIFICATE-----', templateArn: 'arn', clientId: 'dev-1', parameters: {} }, log: [] };
+}
+
 /** What one shard's emulator would report: it started `leadMs` before its shard, counted `perSecond`. */
-function emulatorStats(shardStartMs: number, leadMs: number, perSecond: Record<string, Record<string, number>>, hookMs: number[]) {
+function emulatorStats(shardStartMs: number, leadMs: number, perSecond: Record<string, Record<string, number>>, hookMs: number[]): EmulatorStats {
   const totals: Record<string, number> = {};
   for (const counts of Object.values(perSecond)) for (const [k, n] of Object.entries(counts)) totals[k] = (totals[k] ?? 0) + n;
   return {
     startedAt: new Date(shardStartMs - leadMs).toISOString(),
     perSecond,
     totals,
-    summary: { apis: { RegisterThing: { received: totals['received{api=RegisterThing}'] ?? 0, accepted: totals['accepted{api=RegisterThing}'] ?? 0, rejected: 0, throttled: 0 } } },
-    broker: { connectsAccepted: 3, publishesIn: 9 },
+    summary: {
+      apis: { RegisterThing: { received: totals['received{api=RegisterThing}'] ?? 0, accepted: totals['accepted{api=RegisterThing}'] ?? 0, rejected: 0, throttled: 0 } },
+      connects: { attempts: 4, accepted: 3, throttled: 1, refused: 0 },
+      publishes: { throttled: 0, denied: 1 },
+    },
+    broker: { connections: 0, connectsAccepted: 3, connectsRefused: 1, publishesIn: 9, publishesOut: 9 },
     tlsHandshakeFailures: 1,
+    tlsSessionResumption: false,
     registry: { things: 3, certificates: 4, policies: 1 },
     openTokens: 0,
     quotas: { RegisterThing: { rate: 10, burst: 10 } },
-    faults: { seed: 7 },
+    faults: { seed: 7, dropReplies: 0, error500: 0 },
     hook: {
       invocations: hookMs.length,
       allowed: hookMs.length - 1,
@@ -41,14 +51,14 @@ function emulatorStats(shardStartMs: number, leadMs: number, perSecond: Record<s
       timeouts: 0,
       latency: hookLatency(hookMs),
       errorsByMessage: { boom: 1 },
-      recentErrors: [{ timestamp: new Date(shardStartMs + 500).toISOString(), errorMessage: 'boom' }],
+      recentErrors: [hookFailure(new Date(shardStartMs + 500).toISOString(), 'boom')],
     },
     claimPolicy: 'fleetsim-claim-policy',
   };
 }
 
 /** sampleEvents with an emulator event before the end event. */
-function shardWithEmulator(index: number, count: number, startMs: number, stats: Record<string, unknown>): RunEvent[] {
+function shardWithEmulator(index: number, count: number, startMs: number, stats: EmulatorStats): RunEvent[] {
   const events = sampleEvents({ devices: 20, shard: { index, count }, startMs });
   const end = events.findIndex((e) => e.type === 'end');
   events.splice(end, 0, { type: 'emulator', t: startMs + 4000, stats });
@@ -61,7 +71,7 @@ test('one emulator per shard: the merged report holds their sum on the merged ti
   const s1 = emulatorStats(START, 200, { '0': { 'received{api=RegisterThing}': 2 }, '1': { 'received{api=RegisterThing}': 5, 'accepted{api=RegisterThing}': 5 } }, [10, 20, 30]);
   const s2 = emulatorStats(START + 60_000, 1200, { '2': { 'received{api=RegisterThing}': 7, 'accepted{api=RegisterThing}': 6 } }, [40, 50, 900]);
   const merged = foldReport(shardWithEmulator(1, 2, START, s1), shardWithEmulator(2, 2, START + 60_000, s2));
-  const emu = merged.emulator as Record<string, any>;
+  const emu = merged.emulator;
   assert.ok(emu !== undefined, 'the merged report keeps the emulator section');
   assert.equal(emu.emulators, 2);
   // the merged timeline starts where the earliest emulator started relative to its shard
@@ -71,11 +81,12 @@ test('one emulator per shard: the merged report holds their sum on the merged ti
   assert.deepEqual(emu.perSecond['1'], { 'received{api=RegisterThing}': 2 });
   assert.equal(emu.totals['received{api=RegisterThing}'], 14);
   assert.equal(emu.summary.apis.RegisterThing.accepted, 11);
-  assert.deepEqual(emu.broker, { connectsAccepted: 6, publishesIn: 18 });
+  assert.deepEqual(emu.broker, { connections: 0, connectsAccepted: 6, connectsRefused: 2, publishesIn: 18, publishesOut: 18 });
+  assert.deepEqual(emu.summary.connects, { attempts: 8, accepted: 6, throttled: 2, refused: 0 });
   assert.deepEqual(emu.registry, { things: 6, certificates: 8, policies: 2 });
   assert.equal(emu.tlsHandshakeFailures, 2);
   assert.deepEqual(emu.quotas, s1.quotas, 'settings are the scenario\'s: kept, not added');
-  assert.deepEqual(emu.faults, { seed: 7 });
+  assert.deepEqual(emu.faults, { seed: 7, dropReplies: 0, error500: 0 });
   assert.equal(emu.claimPolicy, 'fleetsim-claim-policy');
   // hook: counts add up; percentiles come from the added histograms, not from averaging
   assert.equal(emu.hook.invocations, 6);
@@ -101,11 +112,12 @@ test('a single run keeps its emulator stats unchanged; a run without an emulator
 test('hook stats without histograms (older emulators) merge counts and max, never made-up percentiles', () => {
   const a = emulatorStats(START, 0, {}, [10, 20]);
   const b = emulatorStats(START, 0, {}, [30, 400]);
-  const strip = (s: ReturnType<typeof emulatorStats>) => ({ ...s, hook: { ...s.hook, latency: { count: 2, p50: 1, p99: 2, max: s.hook.latency.max } } });
+  const strip = (s: EmulatorStats): EmulatorStats => ({ ...s, hook: { ...s.hook, latency: { count: 2, p50: 1, p99: 2, max: s.hook.latency.max } } });
   const merged = mergeEmulatorStats([
     { stats: strip(a), shardStartMs: START },
     { stats: strip(b), shardStartMs: START },
-  ], START, 2) as Record<string, any>;
+  ], START, 2);
+  assert.ok(merged !== undefined);
   assert.equal(merged.hook.latency.count, 4);
   assert.equal(merged.hook.latency.max, b.hook.latency.max);
   assert.equal(merged.hook.latency.p50, undefined);
@@ -118,7 +130,8 @@ test('a sharded run where only a later shard reported: its stats still land on t
   const later = START + 3_600_000;
   const s2 = emulatorStats(later, 200, { '1': { 'received{api=RegisterThing}': 4 } }, [10]);
   const merged = foldReport(killed, shardWithEmulator(2, 2, later, s2));
-  const emu = merged.emulator as Record<string, any>;
+  const emu = merged.emulator;
+  assert.ok(emu !== undefined);
   assert.equal(emu.emulators, 1);
   assert.equal(emu.startedAt, new Date(START - 200).toISOString(), 'anchored on the run\'s start, not on shard 2\'s wall clock');
   assert.deepEqual(Object.keys(emu.perSecond), ['1']);
