@@ -67,3 +67,8 @@ test('only cli/ reads argv or exits', () => {
   const bad = files.filter((f) => !f.rel.startsWith('cli/') && /process\.(exit|argv)\b/.test(f.text)).map((f) => f.rel);
   assert.deepEqual(bad, []);
 });
+
+test('cli/ imports fleetsim only through index.ts, its public face (packages and node: modules are free)', () => {
+  // relative imports resolve to `<folder>/<file>.js`; packages keep their names
+  assert.deepEqual(violations((rel, to) => rel.startsWith('cli/') && to.endsWith('.js') && !to.startsWith('cli/') && to !== 'index.js'), []);
+});
