@@ -24,7 +24,7 @@ export interface EmulatorArgs {
   keyAlgorithm: KeyAlgorithm | undefined;
   state: string | undefined;
   controlPlanePort: number | undefined;
-  /** undefined: the emulator's default (src/protocol/transport.ts) */
+  /** undefined: the scenario schema's emulator.tlsSessionResumption default */
   tlsSessionResumption: boolean | undefined;
   /** empty: not checked */
   thingGroup: string[];
