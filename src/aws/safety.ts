@@ -4,7 +4,7 @@
  */
 import type { Scenario } from '../scenario/schema.js';
 import { InputError } from '../util/errors.js';
-import { regionOfEndpoint } from './target.js';
+import { regionOfEndpoint } from '../target/aws.js';
 
 /** Runs of more devices than this against AWS need --confirm or target.confirm: true. */
 export const AWS_CONFIRM_THRESHOLD = 100;

@@ -4,13 +4,17 @@
  * things:        ListThingPrincipals → DetachThingPrincipal (each) → DeleteThing
  * certificates:  ListAttachedPolicies → DetachPolicy (each) → UpdateCertificate INACTIVE → DeleteCertificate
  *
- * Things go first, so certificates are already detached from them. ResourceNotFound means "already
- * gone", which makes every step idempotent; detaching is eventually consistent in AWS, so a delete
- * that still finds an attachment is retried with backoff. Policies are shared by every device the
- * template provisioned and are never deleted. Progress is kept in cleanup.json.
+ * Each resource's steps are in delete-steps.ts. Things go first, so certificates are already
+ * detached from them. ResourceNotFound means "already gone", which makes every step idempotent;
+ * detaching is eventually consistent in AWS, so a delete that still finds an attachment is
+ * retried with backoff. Policies are shared by every device the template provisioned and are
+ * never deleted. Progress is kept in cleanup.json.
+ *
+ * runCleanup: resume (what is left) → CleanupRun.execute (the two phases, in lanes) → the verdict.
  */
 import type { IoTClient } from '@aws-sdk/client-iot';
 import { RunError } from '../util/errors.js';
+import { DeleteSteps, type DeleteOutcome } from './delete-steps.js';
 import { CleanupAborted, classifyError, describeError, IotCaller } from './iot-api.js';
 import { Pacer } from './pacer.js';
 import type { CleanupPlan } from './plan.js';
@@ -67,35 +71,31 @@ export function pendingWork(plan: CleanupPlan): { things: string[]; certificates
   return { things: plan.things.filter((t) => !doneThings.has(t)), certificates: plan.certificates.filter((c) => !doneCerts.has(c)) };
 }
 
-type Verdict = 'deleted' | 'gone';
+/** Resources worked on at once when the caller does not say. */
+const DEFAULT_CONCURRENCY = 4;
+/** Attempts of a delete that still finds an attachment, when the caller does not say. */
+const DEFAULT_CONFLICT_ATTEMPTS = 6;
 
-export async function runCleanup(o: CleanupOptions): Promise<CleanupResult> {
-  const t0 = performance.now();
-  const { plan } = o;
-  const {
-    DeleteCertificateCommand,
-    DeleteThingCommand,
-    DescribeCertificateCommand,
-    DetachPolicyCommand,
-    DetachThingPrincipalCommand,
-    ListAttachedPoliciesCommand,
-    ListPrincipalThingsCommand,
-    ListThingPrincipalsCommand,
-    UpdateCertificateCommand,
-  } = await import('@aws-sdk/client-iot');
-  const prior = readCleanupState(plan.runDir);
-  const state: CleanupState = prior ?? emptyState(plan.runId, o.targetLabel);
+/** Where a cleanup starts: cleanup.json's state (or a new one), what is left to delete, and the result so far. */
+interface Resumed {
+  state: CleanupState;
+  done: { things: Set<string>; certificates: Set<string> };
+  todo: { things: string[]; certificates: string[] };
+  result: CleanupResult;
+}
+
+/** Step 1: pick up where an earlier cleanup of this run stopped. */
+function resume(plan: CleanupPlan, prior: CleanupState | undefined, targetLabel: string): Resumed {
+  const state: CleanupState = prior ?? emptyState(plan.runId, targetLabel);
   state.status = 'running';
   state.failed = [];
-  const doneThings = new Set(state.done.things);
-  const doneCerts = new Set(state.done.certificates);
-  const things = plan.things.filter((t) => !doneThings.has(t));
-  const certs = plan.certificates.filter((c) => !doneCerts.has(c));
+  const done = { things: new Set(state.done.things), certificates: new Set(state.done.certificates) };
+  const todo = { things: plan.things.filter((t) => !done.things.has(t)), certificates: plan.certificates.filter((c) => !done.certificates.has(c)) };
   const result: CleanupResult = {
     status: 'completed',
     deleted: { things: 0, certificates: 0 },
     alreadyGone: { things: 0, certificates: 0 },
-    skipped: { things: plan.things.length - things.length, certificates: plan.certificates.length - certs.length },
+    skipped: { things: plan.things.length - todo.things.length, certificates: plan.certificates.length - todo.certificates.length },
     failed: [],
     policiesDetached: {},
     requests: 0,
@@ -103,191 +103,137 @@ export async function runCleanup(o: CleanupOptions): Promise<CleanupResult> {
     retries: 0,
     durationMs: 0,
   };
-  if (things.length === 0 && certs.length === 0 && prior?.status === 'completed') {
-    result.durationMs = performance.now() - t0;
-    return result; // nothing left: not even cleanup.json changes
+  return { state, done, todo, result };
+}
+
+type Phase = 'things' | 'certificates';
+
+/** One cleanup once it has work to do: the phases, the progress file, and when to give up. */
+class CleanupRun {
+  private readonly stop = new AbortController();
+  private readonly caller: IotCaller;
+  private readonly steps: DeleteSteps;
+  /** an error no further call can get past (credentials, endpoint, permissions) */
+  private systemic: unknown;
+  private lastSave = 0;
+
+  constructor(
+    private readonly o: CleanupOptions,
+    sdk: typeof import('@aws-sdk/client-iot'),
+    private readonly prior: CleanupState | undefined,
+    private readonly r: Resumed,
+    private readonly t0: number,
+  ) {
+    this.caller = new IotCaller(new Pacer(o.rate ?? DEFAULT_CLEANUP_RATE), this.stop.signal, o.retry);
+    this.steps = new DeleteSteps({
+      sdk,
+      client: o.client,
+      caller: this.caller,
+      conflictAttempts: o.conflictAttempts ?? DEFAULT_CONFLICT_ATTEMPTS,
+      onPolicyDetached: (name) => {
+        r.state.policiesDetached[name] = (r.state.policiesDetached[name] ?? 0) + 1;
+        r.result.policiesDetached[name] = (r.result.policiesDetached[name] ?? 0) + 1;
+      },
+    });
   }
 
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  let systemic: unknown;
-  const caller = new IotCaller(new Pacer(o.rate ?? DEFAULT_CLEANUP_RATE), stop.signal, o.retry);
-  const client = o.client;
-  const conflictAttempts = o.conflictAttempts ?? 6;
-  const arnOf = new Map<string, string>();
-  let lastSave = 0;
-  const saveState = (force: boolean) => {
-    if (!force && performance.now() - lastSave < 500) return;
-    lastSave = performance.now();
-    Object.assign(state, { requests: (prior?.requests ?? 0) + caller.stats.requests, throttled: (prior?.throttled ?? 0) + caller.stats.throttled, retries: (prior?.retries ?? 0) + caller.stats.retries });
-    state.done = { things: [...doneThings], certificates: [...doneCerts] };
-    writeCleanupState(plan.runDir, state);
-  };
-
-  /** NotFound → undefined; anything else is thrown. */
-  const awaitUnlessGone = async <T>(p: Promise<T>): Promise<T | undefined> => {
+  /** Step 2: things first (so certificates are detached from them), then certificates; then the verdict. */
+  async execute(): Promise<CleanupResult> {
+    const { result } = this.r;
+    const onAbort = () => this.stop.abort();
+    this.o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await p;
-    } catch (err) {
-      if (classifyError(err) === 'not-found') return undefined;
-      throw err;
+      await this.runPhase('things', this.r.todo.things, (name) => this.steps.deleteThing(name));
+      if (!this.stop.signal.aborted) await this.runPhase('certificates', this.r.todo.certificates, (id) => this.steps.deleteCertificate(id));
+    } finally {
+      this.o.signal?.removeEventListener('abort', onAbort);
+      result.status = this.stop.signal.aborted ? 'interrupted' : result.failed.length > 0 ? 'incomplete' : 'completed';
+      this.r.state.status = result.status;
+      this.r.state.failed = result.failed;
+      this.saveState(true);
     }
-  };
-
-  async function listThingPrincipals(name: string): Promise<string[] | undefined> {
-    const out: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await awaitUnlessGone(caller.call('ListThingPrincipals', (abortSignal) => client.send(new ListThingPrincipalsCommand({ thingName: name, nextToken }), { abortSignal })));
-      if (page === undefined) return undefined;
-      out.push(...(page.principals ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken !== undefined);
-    return out;
-  }
-
-  async function detachPrincipals(name: string): Promise<boolean> {
-    const principals = await listThingPrincipals(name);
-    if (principals === undefined) return false;
-    for (const p of principals) {
-      const id = /cert\/([0-9a-f]{64})$/.exec(p)?.[1];
-      if (id !== undefined) arnOf.set(id, p);
-      await awaitUnlessGone(caller.call('DetachThingPrincipal', (abortSignal) => client.send(new DetachThingPrincipalCommand({ thingName: name, principal: p }), { abortSignal })));
+    const stats = this.caller.stats;
+    Object.assign(result, { requests: stats.requests, throttled: stats.throttled, retries: stats.retries, durationMs: this.elapsed() });
+    if (this.systemic !== undefined) {
+      throw new RunError('CLEANUP_FAILED', `cleanup stopped: ${describeError(this.systemic)}`, {
+        hint: 'check credentials, region and endpoint; what was already deleted is recorded in cleanup.json, so a rerun continues from there',
+        cause: this.systemic,
+      });
     }
-    return true;
+    return result;
   }
 
-  /** Retry `fn` while it fails with an attachment or state conflict (AWS detaches asynchronously). */
-  async function withConflictRetry<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn(attempt);
-      } catch (err) {
-        if (classifyError(err) !== 'conflict' || attempt >= conflictAttempts) throw err;
-        await caller.backoff(attempt);
-      }
-    }
+  private elapsed(): number {
+    return performance.now() - this.t0;
   }
 
-  async function deleteThing(name: string): Promise<Verdict> {
-    if (!(await detachPrincipals(name))) return 'gone';
-    await withConflictRetry(async (attempt) => {
-      if (attempt > 1 && !(await detachPrincipals(name))) return;
-      await caller.call('DeleteThing', (abortSignal) => client.send(new DeleteThingCommand({ thingName: name }), { abortSignal }));
-    });
-    return 'deleted';
+  /** Write cleanup.json: at most every 500 ms unless `force`. */
+  private saveState(force: boolean): void {
+    if (!force && performance.now() - this.lastSave < 500) return;
+    this.lastSave = performance.now();
+    const { state, done } = this.r;
+    const p = this.prior;
+    const stats = this.caller.stats;
+    Object.assign(state, { requests: (p?.requests ?? 0) + stats.requests, throttled: (p?.throttled ?? 0) + stats.throttled, retries: (p?.retries ?? 0) + stats.retries });
+    state.done = { things: [...done.things], certificates: [...done.certificates] };
+    writeCleanupState(this.o.plan.runDir, state);
   }
 
-  async function certificateArn(id: string): Promise<string | undefined> {
-    const known = arnOf.get(id);
-    if (known !== undefined) return known;
-    const d = await awaitUnlessGone(caller.call('DescribeCertificate', (abortSignal) => client.send(new DescribeCertificateCommand({ certificateId: id }), { abortSignal })));
-    return d?.certificateDescription?.certificateArn;
+  /** Stop everything: the error is not about one resource. */
+  private giveUp(err: unknown): void {
+    this.systemic = err;
+    this.stop.abort();
   }
 
-  async function deleteCertificate(id: string): Promise<Verdict> {
-    const arn = await certificateArn(id);
-    if (arn === undefined) return 'gone';
-    const policies: string[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await awaitUnlessGone(caller.call('ListAttachedPolicies', (abortSignal) => client.send(new ListAttachedPoliciesCommand({ target: arn, marker, pageSize: 250 }), { abortSignal })));
-      if (page === undefined) return 'gone';
-      for (const p of page.policies ?? []) if (p.policyName !== undefined) policies.push(p.policyName);
-      marker = page.nextMarker;
-    } while (marker !== undefined);
-    for (const name of policies) {
-      await awaitUnlessGone(caller.call('DetachPolicy', (abortSignal) => client.send(new DetachPolicyCommand({ policyName: name, target: arn }), { abortSignal })));
-      state.policiesDetached[name] = (state.policiesDetached[name] ?? 0) + 1;
-      result.policiesDetached[name] = (result.policiesDetached[name] ?? 0) + 1;
-    }
-    const deactivate = async (): Promise<boolean> => {
-      try {
-        await caller.call('UpdateCertificate', (abortSignal) => client.send(new UpdateCertificateCommand({ certificateId: id, newStatus: 'INACTIVE' }), { abortSignal }));
-      } catch (err) {
-        const cls = classifyError(err);
-        if (cls === 'not-found') return false;
-        if (cls !== 'conflict') throw err; // e.g. REVOKED: cannot change, but can be deleted
-      }
-      return true;
-    };
-    if (!(await deactivate())) return 'gone';
-    let gone = false;
-    await withConflictRetry(async (attempt) => {
-      if (attempt > 1) {
-        // still attached to a thing (one this run did not record, or a detach not yet visible), or still ACTIVE
-        const attached = await awaitUnlessGone(caller.call('ListPrincipalThings', (abortSignal) => client.send(new ListPrincipalThingsCommand({ principal: arn }), { abortSignal })));
-        for (const t of attached?.things ?? []) {
-          await awaitUnlessGone(caller.call('DetachThingPrincipal', (abortSignal) => client.send(new DetachThingPrincipalCommand({ thingName: t, principal: arn }), { abortSignal })));
-        }
-        if (!(await deactivate())) {
-          gone = true;
-          return;
-        }
-      }
-      const r = await awaitUnlessGone(caller.call('DeleteCertificate', (abortSignal) => client.send(new DeleteCertificateCommand({ certificateId: id }), { abortSignal })));
-      if (r === undefined) gone = true;
-    });
-    return gone ? 'gone' : 'deleted';
-  }
-
-  const measureElapsed = () => performance.now() - t0;
-  async function runPhase(phase: 'things' | 'certificates', items: string[], work: (x: string) => Promise<Verdict>, done: Set<string>): Promise<void> {
+  /** Work through `items` in `concurrency` lanes, counting each outcome and reporting progress. */
+  private async runPhase(phase: Phase, items: string[], work: (x: string) => Promise<DeleteOutcome>): Promise<void> {
+    const { result } = this.r;
+    const done = this.r.done[phase];
     let finished = 0;
     let failed = 0;
     let next = 0;
     const reportProgress = () =>
-      o.onProgress?.({ phase, total: items.length, done: finished, failed, requests: caller.stats.requests, throttled: caller.stats.throttled, elapsedMs: measureElapsed() });
+      this.o.onProgress?.({ phase, total: items.length, done: finished, failed, requests: this.caller.stats.requests, throttled: this.caller.stats.throttled, elapsedMs: this.elapsed() });
     reportProgress();
     const runLane = async () => {
-      while (next < items.length && !stop.signal.aborted) {
+      while (next < items.length && !this.stop.signal.aborted) {
         const item = items[next++] as string;
         try {
-          const verdict = await work(item);
+          const outcome = await work(item);
           done.add(item);
-          if (verdict === 'deleted') result.deleted[phase]++;
+          if (outcome === 'deleted') result.deleted[phase]++;
           else result.alreadyGone[phase]++;
         } catch (err) {
-          if (err instanceof CleanupAborted || stop.signal.aborted) return;
-          if (classifyError(err) === 'systemic') {
-            systemic = err;
-            stop.abort();
-            return;
-          }
+          if (err instanceof CleanupAborted || this.stop.signal.aborted) return;
+          if (classifyError(err) === 'systemic') return this.giveUp(err);
           failed++;
           result.failed.push({ resource: `${phase === 'things' ? 'thing' : 'cert'}/${item}`, message: describeError(err) });
-          if (result.failed.length >= 3 && result.deleted.things + result.deleted.certificates + result.alreadyGone.things + result.alreadyGone.certificates === 0) {
-            // nothing has worked yet: the endpoint, credentials or permissions are wrong, not one resource
-            systemic = err;
-            stop.abort();
-            return;
-          }
+          // nothing has worked yet: the endpoint, credentials or permissions are wrong, not one resource
+          if (result.failed.length >= 3 && nothingSucceeded(result)) return this.giveUp(err);
         }
         finished++;
         reportProgress();
-        saveState(false);
+        this.saveState(false);
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 4, items.length)) }, runLane));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.o.concurrency ?? DEFAULT_CONCURRENCY, items.length)) }, runLane));
   }
+}
 
-  try {
-    await runPhase('things', things, deleteThing, doneThings);
-    if (!stop.signal.aborted) await runPhase('certificates', certs, deleteCertificate, doneCerts);
-  } finally {
-    o.signal?.removeEventListener('abort', onAbort);
-    result.status = stop.signal.aborted ? 'interrupted' : result.failed.length > 0 ? 'incomplete' : 'completed';
-    state.status = result.status;
-    state.failed = result.failed;
-    saveState(true);
+function nothingSucceeded(r: CleanupResult): boolean {
+  return r.deleted.things + r.deleted.certificates + r.alreadyGone.things + r.alreadyGone.certificates === 0;
+}
+
+/** Delete what the run created and is not yet deleted; progress is kept in cleanup.json so a rerun continues. */
+export async function runCleanup(o: CleanupOptions): Promise<CleanupResult> {
+  const t0 = performance.now();
+  const sdk = await import('@aws-sdk/client-iot');
+  const prior = readCleanupState(o.plan.runDir);
+  const resumed = resume(o.plan, prior, o.targetLabel);
+  const { todo, result } = resumed;
+  if (todo.things.length === 0 && todo.certificates.length === 0 && prior?.status === 'completed') {
+    result.durationMs = performance.now() - t0;
+    return result; // nothing left: not even cleanup.json changes
   }
-  Object.assign(result, { requests: caller.stats.requests, throttled: caller.stats.throttled, retries: caller.stats.retries, durationMs: measureElapsed() });
-  if (systemic !== undefined) {
-    throw new RunError('CLEANUP_FAILED', `cleanup stopped: ${describeError(systemic)}`, {
-      hint: 'check credentials, region and endpoint; what was already deleted is recorded in cleanup.json, so a rerun continues from there',
-      cause: systemic,
-    });
-  }
-  return result;
+  return new CleanupRun(o, sdk, prior, resumed, t0).execute();
 }

@@ -14,7 +14,11 @@ import { commandCleanup } from './commands/cleanup.js';
 import { commandInitAws } from './commands/init.js';
 import { commandEmulator } from './commands/emulator.js';
 import { reportError } from './output.js';
-import { InputError } from '../util/errors.js';
+import { InputError, resolveEmulatorSection } from '../index.js';
+import { DEFAULT_TOLERANCE } from './finish-report.js';
+
+/** the emulator section's defaults, from the scenario schema (shown in --help) */
+const EMULATOR_DEFAULTS = resolveEmulatorSection({});
 
 async function main(argv: string[]): Promise<number> {
   let code: number = ExitCode.Pass;
@@ -39,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
           .option('save-credentials', { type: 'string', describe: 'write each issued certificate and private key to DIR as <thingName>.cert.pem / .private.key (mode 0600)' })
           .option('report', { type: 'string', describe: 'report files to write: html,json,junit (default: all three)' })
           .option('baseline', { type: 'string', describe: 'a previous run folder or report.json: compare with it (HTML, report.json; exit 1 on a regression)' })
-          .option('tolerance', { type: 'string', default: '10%', describe: 'regression tolerance for --baseline' }),
+          .option('tolerance', { type: 'string', default: DEFAULT_TOLERANCE, describe: 'regression tolerance for --baseline' }),
       async (args) => {
         code = await commandRun({
           confirm: args.confirm,
@@ -76,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
             y2
               .positional('baseline', { type: 'string', demandOption: true, describe: 'the earlier run (folder or report.json)' })
               .positional('current', { type: 'string', demandOption: true, describe: 'the run to check (folder or report.json)' })
-              .option('tolerance', { type: 'string', default: '10%', describe: 'a change beyond this is a regression' })
+              .option('tolerance', { type: 'string', default: DEFAULT_TOLERANCE, describe: 'a change beyond this is a regression' })
               .option('json', { type: 'boolean', default: false, describe: 'print the comparison as JSON' }),
           async (args) => {
             code = await commandReportCompare({ baseline: args.baseline, current: args.current, tolerance: args.tolerance, json: args.json });
@@ -91,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
               .option('out', { type: 'string', describe: 'folder for the merged reports (default: the shards\' parent folder)' })
               .option('report', { type: 'string', describe: 'report files to write: html,json,junit (default: all three)' })
               .option('baseline', { type: 'string', describe: 'a previous run folder or report.json: compare the merged run with it (exit 1 on a regression)' })
-              .option('tolerance', { type: 'string', default: '10%', describe: 'regression tolerance for --baseline' })
+              .option('tolerance', { type: 'string', default: DEFAULT_TOLERANCE, describe: 'regression tolerance for --baseline' })
               .option('quiet', { alias: 'q', type: 'boolean', default: false }),
           async (args) => {
             code = await commandReportMerge({ dirs: args.dirs, out: args.out, report: args.report, quiet: args.quiet, baseline: args.baseline, tolerance: args.tolerance });
@@ -105,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
               .positional('run-dir', { type: 'string', demandOption: true })
               .option('report', { type: 'string', describe: 'report files to write: html,json,junit (default: all three)' })
               .option('baseline', { type: 'string', describe: 'a previous run folder or report.json: compare the rebuilt run with it (exit 1 on a regression)' })
-              .option('tolerance', { type: 'string', default: '10%', describe: 'regression tolerance for --baseline' })
+              .option('tolerance', { type: 'string', default: DEFAULT_TOLERANCE, describe: 'regression tolerance for --baseline' })
               .option('quiet', { alias: 'q', type: 'boolean', default: false }),
           async (args) => {
             code = await commandReport(args['run-dir'], { quiet: args.quiet, report: args.report, baseline: args.baseline, tolerance: args.tolerance });
@@ -161,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
           .option('dir', { type: 'string', default: '.fleetsim-emulator', describe: 'folder for the root CA, claim certificate and key, claim policy and state' })
           .option('template', { type: 'string', array: true, default: [], describe: 'provisioning template: name=file (repeatable; default: the fleet-prov-test-template example)' })
           .option('hook', { type: 'string', array: true, default: [], describe: 'pre-provisioning hook: template=module exporting handler(event) (repeatable)' })
-          .option('key-algorithm', { type: 'string', choices: ['ec-p256', 'rsa-2048'] as const, default: 'ec-p256' as const, describe: 'keys made by CreateKeysAndCertificate' })
+          .option('key-algorithm', { type: 'string', choices: ['ec-p256', 'rsa-2048'] as const, default: EMULATOR_DEFAULTS.keyAlgorithm, describe: 'keys made by CreateKeysAndCertificate' })
           .option('state', { type: 'string', describe: 'registry state file (default: <dir>/state.json)' })
           .option('control-plane-port', { type: 'number', describe: 'also serve the AWS IoT control-plane API (ListThings, ...) on this port (0: any free port)' })
           .option('thing-group', { type: 'string', array: true, default: [], describe: 'a thing group that exists (repeatable); when given, templates naming another fail RegisterThing' })

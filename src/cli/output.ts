@@ -1,5 +1,5 @@
 /** Printing for the user, and error → exit code. */
-import { FleetsimError, InputError } from '../util/errors.js';
+import { FleetsimError, InputError } from '../index.js';
 import { ExitCode } from './exit-codes.js';
 
 export const out = (s: string): void => void process.stdout.write(`${s}\n`);

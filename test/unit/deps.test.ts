@@ -93,3 +93,8 @@ test('emulator broker/, pki/ and templates/ are leaves (nothing of fleetsim but 
   assert.ok(!leafReachesOut('emulator/templates/render.ts', 'util/errors.js'));
   assert.deepEqual(violations(leafReachesOut), []);
 });
+
+test('cli/ imports fleetsim only through index.ts, its public face (packages and node: modules are free)', () => {
+  // relative imports resolve to `<folder>/<file>.js`; packages keep their names
+  assert.deepEqual(violations((rel, to) => rel.startsWith('cli/') && to.endsWith('.js') && !to.startsWith('cli/') && to !== 'index.js'), []);
+});

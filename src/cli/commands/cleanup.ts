@@ -1,7 +1,16 @@
 /** `fleetsim cleanup <run-dir>`: delete the things and certificates one run created. */
-import { loadCleanupPlan, pendingWork, runCleanup, createIotClient, regionOfEndpoint, DEFAULT_CLEANUP_RATE, type CleanupProgress, type CleanupPlan } from '../../index.js';
-import { makeChalk } from '../../report/console.js';
-import { InputError } from '../../util/errors.js';
+import {
+  createIotClient,
+  DEFAULT_CLEANUP_RATE,
+  InputError,
+  loadCleanupPlan,
+  makeChalk,
+  pendingWork,
+  regionOfEndpoint,
+  runCleanup,
+  type CleanupPlan,
+  type CleanupProgress,
+} from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { err, out, reportError } from '../output.js';
 

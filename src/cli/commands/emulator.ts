@@ -4,9 +4,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exampleParameters, startStandaloneEmulator, type StandaloneEmulator, type TemplateSource } from '../../emulator/hosting/standalone.js';
-import type { KeyAlgorithm } from '../../emulator/pki/index.js';
-import { InputError } from '../../util/errors.js';
+import { exampleParameters, InputError, startStandaloneEmulator, type KeyAlgorithm, type StandaloneEmulator, type TemplateSource } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { err, out, reportError } from '../output.js';
 
@@ -22,10 +20,11 @@ export interface EmulatorArgs {
   dir: string;
   template: string[];
   hook: string[];
-  keyAlgorithm: KeyAlgorithm;
+  /** undefined: the scenario schema's emulator.keyAlgorithm default */
+  keyAlgorithm: KeyAlgorithm | undefined;
   state: string | undefined;
   controlPlanePort: number | undefined;
-  /** undefined: the emulator's default (src/protocol/transport.ts) */
+  /** undefined: the scenario schema's emulator.tlsSessionResumption default */
   tlsSessionResumption: boolean | undefined;
   /** empty: not checked */
   thingGroup: string[];
@@ -142,7 +141,7 @@ export async function commandEmulator(a: EmulatorArgs): Promise<number> {
       port: a.port,
       templates,
       hooks,
-      keyAlgorithm: a.keyAlgorithm,
+      ...(a.keyAlgorithm === undefined ? {} : { keyAlgorithm: a.keyAlgorithm }),
       ...(a.state === undefined ? {} : { stateFile: a.state }),
       ...(a.controlPlanePort === undefined ? {} : { controlPlanePort: a.controlPlanePort }),
       ...(a.tlsSessionResumption === undefined ? {} : { tlsSessionResumption: a.tlsSessionResumption }),

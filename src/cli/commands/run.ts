@@ -1,15 +1,20 @@
 /** `fleetsim run <scenario>`: live progress, summary, report files, exit code. */
-import { loadScenario, targetStarter, describeLoad, runScenario, checkAwsConfirmation, describeAwsCreation } from '../../index.js';
+import {
+  checkAwsConfirmation,
+  describeAwsCreation,
+  describeLoad,
+  formatProgress,
+  InputError,
+  loadReportFile,
+  loadScenario,
+  makeChalk,
+  parseShard,
+  runScenario,
+  targetStarter,
+} from '../../index.js';
 import { commandDryRun } from './dry-run.js';
-import { parseShard } from '../../load/split.js';
-import { formatProgress, formatSummary, makeChalk } from '../../report/console.js';
-import { checksFailed, formatFailedChecks } from '../../report/console-analysis.js';
-import { writeReports } from '../../report/write.js';
-import { compareReports, formatComparison, loadReportFile } from '../../report/compare.js';
-import { printWritten, resolveFormats } from './report.js';
-import { baselineVerdict, resolveTolerance } from './report-compare.js';
-import { InputError } from '../../util/errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { finishReport, resolveFormats, resolveTolerance } from '../finish-report.js';
 import { err, out, reportError } from '../output.js';
 
 export interface RunArgs {
@@ -61,11 +66,11 @@ export async function commandRun(a: RunArgs): Promise<number> {
       if (shard === undefined) throw new InputError(`--shard ${a.shard}: must be current/all, 1-based, e.g. 2/4`);
     }
     const formats = resolveFormats(a.report);
-    const tolerancePct = resolveTolerance(a.tolerance ?? '10%');
+    const tolerancePct = resolveTolerance(a.tolerance);
     const loaded = await loadScenario(a.scenario);
     const s = loaded.scenario;
     // read the baseline before the run, so a bad path fails at once
-    const baseline = a.baseline === undefined || a.plan ? undefined : loadReportFile(a.baseline);
+    const baseline = a.baseline === undefined || a.plan ? undefined : { report: loadReportFile(a.baseline), source: a.baseline, tolerancePct };
     if (a.plan) {
       out(`${a.scenario}: ${s.fleet.devices} devices, template ${s.fleet.templateName}, target ${s.target.type}`);
       out(describeLoad(s.load, s.fleet.devices));
@@ -99,27 +104,15 @@ export async function commandRun(a: RunArgs): Promise<number> {
       },
     });
     if (tty && !a.quiet) process.stdout.write('\r\x1b[2K');
-    if (baseline !== undefined) report.comparison = compareReports(baseline, report, { tolerancePct, baselineSource: a.baseline });
-    const written = writeReports(runDir, report, formats);
-    out(formatSummary(report, c));
-    if (report.comparison !== undefined) out(`\n${c.bold('Baseline comparison')}\n${formatComparison(report.comparison)}`);
-    out('');
-    printWritten(written);
-    if (a.saveCredentials !== undefined) out(`credentials: ${a.saveCredentials} (issued certificates and private keys, mode 0600)`);
-    if (report.status === 'interrupted') return ExitCode.Interrupted;
-    if (report.status === 'failed') return ExitCode.RunFailed;
-    if (shard !== undefined && shard.shards > 1) {
-      // one shard holds a share of the data: thresholds, expectations and baselines are judged on the merge
-      if (checksFailed(report) || (report.comparison?.regressions ?? 0) > 0) {
-        out('fleetsim: this shard alone misses a check; checks are judged on the merged run (fleetsim report merge)');
-      }
-      return ExitCode.Pass;
-    }
-    if (checksFailed(report)) {
-      for (const line of formatFailedChecks(report)) err(line);
-      return ExitCode.ThresholdsFailed;
-    }
-    return baselineVerdict(report, tolerancePct);
+    return finishReport(report, {
+      dir: runDir,
+      formats,
+      baseline,
+      summary: true,
+      color: c,
+      after: a.saveCredentials === undefined ? [] : [`credentials: ${a.saveCredentials} (issued certificates and private keys, mode 0600)`],
+      context: { command: 'run', shards: shard?.shards ?? 1 },
+    });
   } catch (e) {
     return reportError(e);
   } finally {

@@ -1,12 +1,13 @@
-import { loadScenario, loadTemplates, describeLoad, loadAwsTargetInfo } from '../../index.js';
+/** `fleetsim validate <scenario>`: check the scenario and everything its target needs, start nothing. */
+import { describeLoad, loadScenario, prepareTarget } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { out, reportError } from '../output.js';
 
 export async function commandValidate(file: string): Promise<number> {
   try {
     const loaded = await loadScenario(file);
-    if (loaded.scenario.target.type === 'emulator') loadTemplates(loaded);
-    else loadAwsTargetInfo(loaded); // the claim certificate, key and CA files: readable, PEM, matching
+    // the emulator's templates and hooks, or AWS's claim certificate, key and CA files (readable, PEM, matching)
+    prepareTarget(loaded);
     const s = loaded.scenario;
     out(`${file}: OK`);
     out(`  ${s.fleet.devices} devices, template ${s.fleet.templateName}, target ${s.target.type}`);

@@ -15,13 +15,14 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import { InputError, RunError, type ValidationIssue } from '../../util/errors.js';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator.js';
-import { resolveTemplateHook } from '../hook/hook-config.js';
-import { CertificateAuthority, type KeyAlgorithm } from '../pki/index.js';
+import { startEmulator, type Emulator } from '../emulator.js';
+import { CertificateAuthority } from '../pki/index.js';
 import { buildClaimPolicyDocument } from '../policy/claim-policy.js';
 import { Registry } from '../registry/index.js';
-import { parseTemplateBody, type LoadedTemplate } from '../templates/index.js';
+import type { LoadedTemplate } from '../templates/index.js';
 import { CERTIFICATE_ID_PARAMETER } from '../templates/types.js';
+import { emulatorOptionsFor, resolveEmulatorSection, type EmulatorFlagSettings } from './settings.js';
+import { readTemplateFiles, type TemplateFileEntry } from './template-files.js';
 
 export const STANDALONE_FILES = {
   rootCa: 'root-ca.pem',
@@ -38,25 +39,20 @@ export interface TemplateSource {
   file: string;
 }
 
-export interface StandaloneOptions {
+/**
+ * Where and what to serve. The settings (key algorithm, control-plane port, TLS session resumption,
+ * thing groups and types) are those of the scenario schema's `emulator` section, defaults included
+ * (settings.ts); where it listens has no scenario counterpart and is the caller's to say.
+ */
+export interface StandaloneOptions extends EmulatorFlagSettings {
   dir: string;
-  host?: string;
-  port?: number;
+  host: string;
+  port: number;
   templates: TemplateSource[];
   /** template name → hook module file */
   hooks?: Record<string, string>;
-  keyAlgorithm?: KeyAlgorithm;
   /** default: <dir>/state.json */
   stateFile?: string;
-  /** also serve the control-plane HTTP API (0 = any free port) */
-  controlPlanePort?: number;
-  /** resume TLS sessions from tickets (default false) */
-  tlsSessionResumption?: boolean;
-  /** the thing groups / thing types that exist (default: not checked) */
-  thingGroups?: string[];
-  thingTypes?: string[];
-  /** passed through to startEmulator (tests: short token TTLs, quotas) */
-  extra?: Partial<EmulatorOptions>;
 }
 
 export interface StandaloneFiles {
@@ -85,7 +81,7 @@ export interface StandaloneEmulator {
   close(): Promise<void>;
 }
 
-/** Read every template file; all problems at once, as an InputError naming the flag and file. */
+/** Read every template file through the one loader (template-files.ts); all problems at once, as an InputError naming the flag and file. */
 export function loadTemplateSources(sources: TemplateSource[], hooks: Record<string, string> = {}): LoadedTemplate[] {
   const issues: ValidationIssue[] = [];
   const out: LoadedTemplate[] = [];
@@ -97,31 +93,17 @@ export function loadTemplateSources(sources: TemplateSource[], hooks: Record<str
       continue;
     }
     seen.add(src.name);
-    const file = path.resolve(src.file);
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      issues.push({ path: where, message: e.code === 'ENOENT' ? `file not found: ${file}` : `${file} is not valid JSON: ${e.message}` });
-      continue;
-    }
-    const inner = typeof doc === 'object' && doc !== null && 'templateBody' in doc ? (doc as { templateBody: unknown }).templateBody : doc;
-    let body;
-    try {
-      body = parseTemplateBody(inner as string | object);
-    } catch (err) {
-      const e = err as { issues?: ValidationIssue[]; message: string };
-      if (e.issues !== undefined && e.issues.length > 0) for (const i of e.issues) issues.push({ path: `${where}: ${i.path || '(root)'}`, message: i.message });
-      else issues.push({ path: where, message: e.message });
-      continue;
-    }
-    const hook = resolveTemplateHook({ scenarioHook: hooks[src.name], baseDir: process.cwd(), templateFile: file, templateDoc: doc });
-    if ('message' in hook) {
-      issues.push({ path: hook.field === 'hook' ? `--hook ${src.name}=${hooks[src.name] ?? ''}` : where, message: hook.message });
-      continue;
-    }
-    out.push({ name: src.name, body, enabled: true, ...(hook.file === undefined ? {} : { hook: hook.file }) });
+    const hookFlag = `--hook ${src.name}=${hooks[src.name] ?? ''}`;
+    const entry: TemplateFileEntry = {
+      name: src.name,
+      file: src.file,
+      enabled: true,
+      hook: hooks[src.name],
+      names: { file: where, body: (at) => `${where}: ${at}`, hook: (field) => (field === 'hook' ? hookFlag : where) },
+    };
+    const read = readTemplateFiles([entry], process.cwd());
+    issues.push(...read.issues);
+    out.push(...read.templates);
   }
   for (const name of Object.keys(hooks)) {
     if (!seen.has(name)) issues.push({ path: `--hook ${name}=${hooks[name] ?? ''}`, message: `no template named ${name} (templates: ${[...seen].join(', ') || 'none'})` });
@@ -213,6 +195,7 @@ function holdsForeignCertificates(registry: Registry, ca: CertificateAuthority):
 
 export async function startStandaloneEmulator(o: StandaloneOptions): Promise<StandaloneEmulator> {
   const templates = loadTemplateSources(o.templates, o.hooks);
+  const section = resolveEmulatorSection(o);
   const files = filesIn(o.dir, o.stateFile);
   prepareDir(files.dir);
   const { ca, reused } = loadOrCreateCa(files);
@@ -224,20 +207,12 @@ export async function startStandaloneEmulator(o: StandaloneOptions): Promise<Sta
   let emulator: Emulator;
   try {
     emulator = await startEmulator({
-      // the scenario schema's defaults (src/scenario/schema.ts emulator.keyPoolSize, tokenTtl)
-      keyPoolSize: 64,
-      tokenTtlMs: 3_600_000,
-      ...o.extra,
-      host: o.host ?? '127.0.0.1',
-      port: o.port ?? 8883,
+      ...emulatorOptionsFor(section),
+      host: o.host,
+      port: o.port,
       templates,
-      keyAlgorithm: o.keyAlgorithm ?? 'ec-p256',
       ca: { certPem: ca.certificatePem, keyPem: ca.exportPrivateKeyPem() },
       registry,
-      ...(o.controlPlanePort === undefined ? {} : { controlPlane: { port: o.controlPlanePort } }),
-      ...(o.tlsSessionResumption === undefined ? {} : { tlsSessionResumption: o.tlsSessionResumption }),
-      ...(o.thingGroups === undefined ? {} : { thingGroups: o.thingGroups }),
-      ...(o.thingTypes === undefined ? {} : { thingTypes: o.thingTypes }),
     });
   } catch (err) {
     const code = (err as { code?: string }).code;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { alpnFor, loadAwsTargetInfo, regionOfEndpoint, servernameFor, type AwsTargetConfig } from '../../../src/aws/target.js';
+import { alpnFor, loadAwsTargetInfo, regionOfEndpoint, servernameFor, type AwsTargetConfig } from '../../../src/target/aws.js';
 import { checkAwsConfirmation } from '../../../src/aws/safety.js';
 import { buildInitFiles } from '../../../src/aws/init-files.js';
 import { parseScenario } from '../../../src/scenario/load.js';

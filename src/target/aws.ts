@@ -1,7 +1,8 @@
 /**
  * `target: aws`: the files and connection settings devices need to reach an AWS IoT Core data
  * endpoint (or anything that speaks like one, such as a standalone emulator). Every file problem
- * is reported at once, naming the scenario path and the file.
+ * is reported at once, naming the scenario path and the file. Nothing is started: the devices
+ * connect to the endpoint directly, and closing the target does nothing.
  */
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
@@ -11,6 +12,7 @@ import type { LoadedScenario } from '../scenario/load.js';
 import { AWS_ATS_ENDPOINT, type TargetConfig } from '../scenario/schema.js';
 import { InputError, type ValidationIssue } from '../util/errors.js';
 import type { TargetInfo } from '../orchestrator/protocol.js';
+import type { PreparedTarget } from './types.js';
 
 export type AwsTargetConfig = Extract<TargetConfig, { type: 'aws' }>;
 
@@ -116,4 +118,13 @@ export function loadAwsTargetInfo(loaded: LoadedScenario): TargetInfo {
   const alpn = alpnFor(t);
   if (alpn !== undefined) info.alpn = alpn;
   return info;
+}
+
+/** The AWS target, its claim files read and checked now so a bad path fails before anything starts (exit 2). */
+export function prepareAwsTarget(loaded: LoadedScenario): PreparedTarget {
+  const t = loaded.scenario.target;
+  if (t.type !== 'aws') throw new Error('prepareAwsTarget needs target.type aws');
+  const info = loadAwsTargetInfo(loaded);
+  const label = describeAwsTarget(t);
+  return { kind: 'aws', start: () => Promise.resolve({ info, label, close: () => Promise.resolve() }) };
 }
