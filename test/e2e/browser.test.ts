@@ -51,9 +51,12 @@ test('report.html renders every chart with data, no errors, no network', { skip,
   const html = path.join(ws, 'out', 'browser', 'report.html');
 
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'fleetsim-chromium-'));
-  t.after(() => rmSync(userDataDir, { recursive: true, force: true }));
   const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1280, height: 900 } });
-  t.after(() => context.close());
+  // after hooks run in the order they were added: Chromium must have exited before its profile folder goes
+  t.after(async () => {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   const requests: string[] = [];
