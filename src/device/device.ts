@@ -52,7 +52,8 @@ export class VirtualDevice {
       exchange: new ProvisioningExchange(this.target, settings, metrics),
       state: {},
     };
-    let outcome: Outcome = await runWithRestarts(settings.retry, metrics, this.stop, () => runFlowOnce(d));
+    let restarts = 0;
+    let outcome: Outcome = await runWithRestarts(settings.retry, metrics, this.stop, () => runFlowOnce(d), () => void restarts++);
     if (outcome.kind === 'provisioned') {
       const serviceMs = now() - started;
       metrics.recordMicros('provision_service', serviceMs * 1000);
@@ -62,6 +63,8 @@ export class VirtualDevice {
     metrics.outcome(outcome);
     const attempts = d.steps.attempts;
     metrics.total(`attempts:${attempts}`);
+    // retries (step retries and flow restarts) per device: report.json retriesPerDevice
+    metrics.total(`device_retries:${d.steps.retries + restarts}`);
     for (const [api, n] of Object.entries(d.exchange.apiAttempts)) metrics.total(`api_attempts{api=${api},n=${n}}`);
     const result: DeviceResult = { index: this.spec.index, clientId: this.spec.clientId, outcome, attempts };
     if (d.state.thingName !== undefined) result.thingName = d.state.thingName;

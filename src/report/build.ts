@@ -7,6 +7,7 @@ import type { Scenario } from '../scenario/schema.js';
 import type { RunStatus } from './events.js';
 import type { GeneratorSummary, RunState, ShardSummary } from './run-state.js';
 import type { Comparison } from './compare.js';
+import type { Timeline } from './timeline.js';
 import { computeReportFields, type ReportFields } from '../analysis/report-fields.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -38,6 +39,8 @@ export interface RunReport {
   rejections: RejectionCount[];
   attempts: Record<string, number>;
   retries: Record<string, number>;
+  /** { retries: devices }: how many retries (step retries and flow restarts) each device needed; absent in older reports */
+  retriesPerDevice?: Record<string, number>;
   /** per second (key: seconds since start) → series key → count */
   series: Record<string, Record<string, number>>;
   generator: GeneratorSummary & { saturated: boolean; message?: string };
@@ -57,6 +60,8 @@ export interface RunReport {
   comparison?: Comparison;
   /** merged from shards (`fleetsim report merge`): what each shard contributed */
   merged?: { shards: ShardSummary[] };
+  /** per second: devices in flight and each step's latency p50/p99 (report/timeline.ts); absent in older reports */
+  timeline?: Timeline;
 }
 
 /** "generator saturated" when its own lateness, not the target, shaped the results. */
@@ -90,6 +95,8 @@ export function buildReport(state: RunState): RunReport {
   }
   const attempts: Record<string, number> = {};
   for (const [k, v] of Object.entries(m.totals)) if (k.startsWith('attempts:')) attempts[k.slice(9)] = v;
+  const retriesPerDevice: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m.totals)) if (k.startsWith('device_retries:')) retriesPerDevice[k.slice(15)] = v;
   const retries: Record<string, number> = {};
   for (const counts of Object.values(m.series)) {
     for (const [k, v] of Object.entries(counts)) {
@@ -161,6 +168,8 @@ export function buildReport(state: RunState): RunReport {
   };
   if (state.end?.reason !== undefined) report.statusReason = state.end.reason;
   if (state.emulatorStats !== undefined) report.emulator = state.emulatorStats;
+  report.timeline = state.timeline();
+  if (Object.keys(retriesPerDevice).length > 0) report.retriesPerDevice = retriesPerDevice;
   if (state.shardsSeen() > 1) report.merged = { shards: state.shardSummaries() };
   return report;
 }

@@ -98,6 +98,7 @@ export function sampleEvents(o: SampleOptions): RunEvent[] {
       rec.count('started', undefined, 1, at);
       rec.outcome({ kind: 'provisioned' });
       rec.total(`attempts:${1 + (o.throttle ?? 0)}`);
+      rec.total(`device_retries:${o.throttle ?? 0}`);
       results.push({ index: k, outcome: { kind: 'provisioned' }, attempts: 1 + (o.throttle ?? 0), thingName: `thing-${k}`, certificateId: `cert-${k}` });
     }
     lastT = startMs + (Math.floor(o.devices / perSecond) + 1) * 1000 + h;
