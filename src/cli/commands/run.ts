@@ -37,7 +37,7 @@ export interface RunArgs {
 
 export async function commandRun(a: RunArgs): Promise<number> {
   const tty = process.stdout.isTTY === true;
-  const c = makeChalk(a.color ?? tty);
+  const c = makeChalk(a.color ?? tty, a.color !== undefined);
   const abort = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -91,7 +91,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
       },
       onProgress: (p) => {
         if (a.quiet) return;
-        if (tty) process.stdout.write(`\r\x1b[2K${formatProgress(p, c)}`);
+        if (tty) process.stdout.write(`\r\x1b[2K${formatProgress(p, c, process.stdout.columns)}`);
         else if (p.elapsedMs - lastPlain >= 5000) {
           lastPlain = p.elapsedMs;
           out(formatProgress(p, c));
@@ -101,7 +101,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
     if (tty && !a.quiet) process.stdout.write('\r\x1b[2K');
     if (baseline !== undefined) report.comparison = compareReports(baseline, report, { tolerancePct, baselineSource: a.baseline });
     const written = writeReports(runDir, report, formats);
-    out(formatSummary(report, c));
+    out(formatSummary(report, c, { planShown: !a.quiet, columns: tty ? process.stdout.columns : undefined }));
     if (report.comparison !== undefined) out(`\n${c.bold('Baseline comparison')}\n${formatComparison(report.comparison)}`);
     out('');
     printWritten(written);

@@ -82,13 +82,15 @@ export const CLIENT_SCRIPT = `
       if (r.totals.throttled > 0) sets.push(line('throttled (429)', r.throttled, COLORS.throttled));
       if (r.totals.rejected > 0) sets.push(line('rejected (other)', r.rejected, COLORS.rejected));
       if (r.totals.timeout > 0) sets.push(line('timed out', r.timeout, COLORS.timeout));
-      if (m.quota) {
+      var top = Math.max.apply(null, [1].concat(r.offered, r.accepted, r.throttled));
+      var quotaOff = m.quota && m.quota.perSec > top * 2;
+      if (m.quota && !quotaOff) {
         sets.push(line('quota ' + m.quota.perSec + '/s', view.seconds.map(function () { return m.quota.perSec; }), '#dc2626',
           { borderDash: [8, 4], borderWidth: 2, pointRadius: 0, tension: 0, fleetsimQuota: true }));
       }
       var y = perSecondAxis('requests / s');
       if (m.clip) { y.max = m.clip.max; }
-      var title = r.api + (m.clip ? '  (axis clipped at ' + m.clip.max + '/s; ' + m.clip.series + ' peaked at ' + m.clip.peak + '/s at t=' + m.clip.atSec + ' s)' : '');
+      var title = r.api + (quotaOff ? '  (quota ' + m.quota.perSec + '/s, far above this run)' : '') + (m.clip ? '  (axis clipped at ' + m.clip.max + '/s; ' + m.clip.series + ' peaked at ' + m.clip.peak + '/s at t=' + m.clip.atSec + ' s)' : '');
       return { type: 'line', data: { labels: view.seconds, datasets: sets },
         options: { plugins: { title: { display: true, text: title }, fleetsimMarks: m }, scales: { x: seconds(), y: y } } };
     },

@@ -121,8 +121,8 @@ function analysisRows(r: RunReport): HtmlView['analysis'] {
   return Object.entries(apis).map(([api, a]) => ({
     api,
     plateau: a.plateauPerSec === null ? '—' : rate(a.plateauPerSec),
-    onset: a.onset === undefined ? '—' : `t=${a.onset.tSec}s at ${rate(a.onset.offeredPerSec)} offered (${(a.onset.share429 * 100).toFixed(0)}% throttled)`,
-    recovery: a.recovery === undefined ? '—' : `throttled from t=${a.recovery.firstThrottledSec}s to t=${a.recovery.lastThrottledSec}s; drained by t=${a.recovery.drainedSec}s (${a.recovery.durationSec} s)`,
+    onset: a.onset === undefined ? '—' : `t=${a.onset.tSec} s at ${rate(a.onset.offeredPerSec)} offered (${(a.onset.share429 * 100).toFixed(0)}% throttled)`,
+    recovery: a.recovery === undefined ? '—' : `429s t=${a.recovery.firstThrottledSec}–${a.recovery.lastThrottledSec + 1} s; drained by t=${a.recovery.drainedSec} s (${a.recovery.durationSec} s after the first 429)`,
     // the rates table's figure, formatted the same way
     meanAccepted: `${a.meanAcceptedPerSec.toFixed(2)}/s`,
     throttled: a.throttled,

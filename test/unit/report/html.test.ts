@@ -87,7 +87,7 @@ test('first screen: throttled share, plateau against the emulator quota, throttl
   assert.deepEqual(rt?.marks.quota, { perSec: 10, source: 'emulator quota, burst 10' });
   assert.deepEqual(rt?.marks.throttled, { fromSec: 0, toSec: 6, accepted: 60, meanPerSec: 10 });
   assert.equal(rt?.marks.tail, undefined, 'throttled to the end: no backoff tail');
-  // retries per device as retries: every device retried twice; one flow makes 5 requests (the sample's attempts = 1 + retries)
+  // retries per device as retries: every device retried twice (the sample records attempts = 1 + retries)
   assert.deepEqual(view.retries.labels, ['0', '1', '2']);
   assert.deepEqual(view.retries.values, [0, 0, 60]);
   assert.equal(view.retries.retried, 60);
