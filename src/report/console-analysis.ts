@@ -55,22 +55,34 @@ export function formatThrottleTable(r: RunReport, c: ChalkInstance, columns?: nu
 }
 
 /** The knee search's evidence: one row per step. */
-export function formatKneeTable(k: KneeAnalysis, c: ChalkInstance): string[] {
+export function formatKneeTable(k: KneeAnalysis, c: ChalkInstance, columns?: number): string[] {
   const apis = [...new Set(k.steps.flatMap((s) => Object.keys(s.apis)))].filter((a) => a !== 'VerifyConnect' && a !== 'VerifyPublish' && (a !== 'Connect' || k.steps.some((s) => (s.apis[a]?.share429 ?? 0) > 0)));
-  const short = (a: string) => a.replace('CreateKeysAndCertificate', 'CreateKeys').replace('CreateCertificateFromCsr', 'CreateFromCsr');
-  const lines = [c.bold('Knee search') + c.dim(` (p99 of ${k.p99Of}; a step fails at ${describeStop(k)})`)];
+  const short = (a: string) => a.replace('CreateKeysAndCertificate', 'CreateKeys').replace('CreateCertificateFromCsr', 'CreateFromCsr').replace('RegisterThing', 'Register');
+  // per API two columns under its name: accepted/s and 429 share
+  const aw = (a: string) => Math.max(14, short(a).length + 2);
+  const lines = [c.bold('Knee search') + c.dim(wrapText(`Knee search (p99 of ${k.p99Of}; a step fails at ${describeStop(k)})`, columns, 2).slice('Knee search'.length))];
+  let names = ' '.repeat(4 + 8 + 11);
   let head = `${lpad('step', 4)}${lpad('rate/s', 8)}${lpad('started/s', 11)}`;
-  for (const a of apis) head += `${lpad(`${short(a)} acc/s`, Math.max(12, short(a).length + 7))}${lpad('429', 6)}`;
-  head += `${lpad('p99', 9)}${lpad('failed', 8)}  result`;
-  lines.push(c.dim(head));
+  for (const a of apis) {
+    names += lpad(short(a), aw(a));
+    head += `${lpad('acc/s', aw(a) - 6)}${lpad('429', 6)}`;
+  }
+  head += `${lpad('p99', 8)}${lpad('failed', 7)}  result`;
+  lines.push(c.dim(names.trimEnd()), c.dim(head));
   for (const s of k.steps) {
     let row = `${lpad(String(s.step), 4)}${lpad(rate(s.ratePerSec), 8)}${lpad(rate(s.startedPerSec), 11)}`;
     for (const a of apis) {
       const x = s.apis[a];
-      row += `${lpad(x === undefined ? '-' : rate(x.acceptedPerSec), Math.max(12, short(a).length + 7))}${lpad(x === undefined ? '-' : pct(x.share429), 6)}`;
+      row += `${lpad(x === undefined ? '-' : rate(x.acceptedPerSec), aw(a) - 6)}${lpad(x === undefined ? '-' : pct(x.share429), 6)}`;
     }
-    row += `${lpad(s.p99Ms === null ? '-' : ms(s.p99Ms), 9)}${lpad(pct(s.failures), 8)}  `;
-    lines.push(s.passed ? `${row}${c.green('pass')}` : `${row}${c.red(s.reasons.join('; '))}`);
+    row += `${lpad(s.p99Ms === null ? '-' : ms(s.p99Ms), 8)}${lpad(pct(s.failures), 7)}  `;
+    if (s.passed) {
+      lines.push(`${row}${c.green('pass')}`);
+      continue;
+    }
+    const reasons = s.reasons.join('; ');
+    if (columns === undefined || row.length + reasons.length <= columns) lines.push(`${row}${c.red(reasons)}`);
+    else lines.push(`${row}${c.red('fail')}`, c.red(`      ${wrapText(reasons, columns - 6, 6)}`));
   }
   return lines;
 }
@@ -111,7 +123,7 @@ export function formatChecks(r: RunReport, c: ChalkInstance, columns?: number): 
       const mark = e.ok ? '✓' : '✗';
       const detail = `expected ${e.expected}: ${e.detail}`;
       const one = `  ${mark} ${pad(e.name, w)}  ${detail}`;
-      const text = fits(one) ? one : `  ${mark} ${e.name}\n      ${wrapText(detail, columns === undefined ? undefined : columns, 6)}`;
+      const text = fits(one) ? one : `  ${mark} ${e.name}\n      ${wrapText(detail, columns === undefined ? undefined : columns - 6, 6)}`;
       lines.push(e.ok ? text.replace(`  ${mark} `, `  ${c.green(mark)} `) : c.red(text));
     }
   }
@@ -123,7 +135,7 @@ export function formatAnalysis(r: RunReport, c: ChalkInstance, columns?: number)
   if (r.analysis === undefined) return [];
   const lines: string[] = [''];
   lines.push(...formatThrottleTable(r, c, columns));
-  if (r.analysis.knee !== undefined) lines.push('', ...formatKneeTable(r.analysis.knee, c));
+  if (r.analysis.knee !== undefined) lines.push('', ...formatKneeTable(r.analysis.knee, c, columns));
   lines.push(...formatChecks(r, c, columns));
   lines.push('', c.bold('Verdict') + wrapText(`Verdict  ${r.analysis.verdict}`, columns, 9).slice('Verdict'.length));
   return lines;

@@ -69,17 +69,17 @@ export function formatSummary(r: RunReport, c: ChalkInstance, opts: SummaryOptio
   const notStarted = notStartedEntries.reduce((n, [, v]) => n + v, 0);
   const dropped = droppedEntries.reduce((n, [, v]) => n + v, 0);
   const parts = [c.green(`${o.provisioned} provisioned`), (failed > 0 ? c.red : c.dim)(`${failed} failed`), (dropped > 0 ? c.yellow : c.dim)(`${dropped} dropped`)];
-  if (notStarted > 0) {
-    const k = r.analysis?.knee?.stoppedAt;
-    parts.push(`${notStarted} not started (${k === undefined ? 'the run stopped early as configured' : `the search stopped at ${k.ratePerSec}/s`})`);
-  }
+  if (notStarted > 0) parts.push(`${notStarted} not started`);
   lines.push(`${c.bold('Outcomes')}  ${r.devices} devices: ${parts.join(', ')}`);
-  const reasons = [
+  const k = r.analysis?.knee?.stoppedAt;
+  const reasons: Array<readonly [string, string, number]> = [
     ...Object.entries(o.failed).map(([reason, n]) => ['failed', reason, n] as const),
     ...droppedEntries.map(([reason, n]) => ['dropped', reason, n] as const),
   ].sort((a, b) => b[2] - a[2]);
+  if (notStarted > 0) reasons.push(['not started', k === undefined ? 'not needed: the run stopped early as configured' : `not needed: the search stopped at ${k.ratePerSec}/s`, notStarted]);
+  const kw = Math.max(0, ...reasons.map(([kind]) => kind.length));
   const nw = Math.max(0, ...reasons.map(([, , n]) => String(n).length));
-  for (const [kind, reason, n] of reasons) lines.push((kind === 'failed' ? c.red : c.yellow)(`  ${pad(kind, 7)}  ${lpad(String(n), nw)}  ${reason}`));
+  for (const [kind, reason, n] of reasons) lines.push((kind === 'failed' ? c.red : kind === 'dropped' ? c.yellow : c.dim)(`  ${pad(kind, kw)}  ${lpad(String(n), nw)}  ${reason}`));
   lines.push('');
   const stepNames = STEP_NAMES.filter((n) => r.steps[n] !== undefined);
   const sw = Math.max(4, ...stepNames.map((n) => n.length)) + 2;
