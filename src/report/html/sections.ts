@@ -150,26 +150,21 @@ ${v.latency.steps.length === 0 ? '<p class="empty">No latencies were recorded.</
 }
 
 function outcomes(v: HtmlView, esc: Esc): string {
-  const rej = v.rejections.length === 0 ? '<p class="empty">No request was rejected.</p>' : canvas('rejections', 'rejections by API and code', esc);
   const perFlow = v.retries.requestsPerFlow === null ? '' : ` One flow makes ${v.retries.requestsPerFlow} requests without retries.`;
-  const ret =
-    v.retries.labels.length === 0
-      ? '<p class="empty">This report does not record retries per device.</p>'
-      : v.retries.retried === 0
-        ? `<p class="oneline" data-empty="retries">No device needed a retry.${esc(perFlow)}</p>`
-        : canvas('retries', 'retries per device', esc);
-  const oneOutcome = v.outcomes.values.length === 1;
-  const out =
-    v.outcomes.values.length === 0
-      ? '<p class="empty">No outcomes.</p>'
-      : oneOutcome
-        ? `<p class="oneline" data-empty="outcomes">All ${v.outcomes.values[0]} devices: ${esc(v.outcomes.labels[0] ?? '')}.</p>`
-        : canvas('outcomes', 'device outcomes', esc);
-  return `<section id="outcomes"><div class="grid2">
-<div><h2>Outcomes</h2><p class="hint">Every device ends provisioned, failed (with its reason) or dropped.</p>${out}</div>
-<div><h2>Rejections by API and code</h2><p class="hint">statusCode and errorCode as the target sent them; 429 in amber.</p>${rej}</div>
-<div><h2>Retries per device</h2><p class="hint">How many retries each device needed (step retries and flow restarts).${esc(perFlow)}</p>${ret}</div>
-</div></section>`;
+  // a chart with one bar or one slice says nothing a sentence does not: those collapse to a line of text
+  const lines: string[] = [];
+  const cells: string[] = [];
+  if (v.outcomes.values.length === 0) lines.push('No device has an outcome.');
+  else if (v.outcomes.values.length === 1) lines.push(`All ${v.outcomes.values[0]} devices: ${v.outcomes.labels[0] ?? ''}.`);
+  else cells.push(`<div><h2>Outcomes</h2><p class="hint">Every device ends provisioned, failed (with its reason) or dropped.</p>${canvas('outcomes', 'device outcomes', esc)}</div>`);
+  if (v.rejections.length === 0) lines.push('No request was rejected.');
+  else if (v.rejections.length === 1) lines.push(`All ${v.rejections[0]?.count} rejections: ${v.rejections[0]?.label}.`);
+  else cells.push(`<div><h2>Rejections by API and code</h2><p class="hint">statusCode and errorCode as the target sent them; 429 in amber.</p>${canvas('rejections', 'rejections by API and code', esc)}</div>`);
+  if (v.retries.labels.length === 0) lines.push('This report does not record retries per device.');
+  else if (v.retries.retried === 0) lines.push(`No device needed a retry.${perFlow}`);
+  else cells.push(`<div><h2>Retries per device</h2><p class="hint">How many retries each device needed (step retries and flow restarts).${esc(perFlow)}</p>${canvas('retries', 'retries per device', esc)}</div>`);
+  const text = lines.length === 0 ? '' : `<ul class="oneline">${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`;
+  return `<section id="outcomes"><h2>Outcomes, rejections and retries</h2>${text}${cells.length === 0 ? '' : `<div class="grid2">${cells.join('')}</div>`}</section>`;
 }
 
 function health(v: HtmlView, esc: Esc): string {

@@ -28,7 +28,7 @@ section h3 { margin: 0 0 4px; font-size: 14px; font-weight: 600; }
 .focus { display: grid; grid-template-columns: minmax(0, 2.2fr) minmax(260px, 1fr); gap: 16px; align-items: start; }
 .story { margin: 0; padding-left: 18px; font-size: 13px; line-height: 1.5; }
 .story li { margin-bottom: 8px; }
-.oneline { font-size: 15px; padding: 10px 0; }
+.oneline { font-size: 14px; margin: 6px 0 10px; padding-left: 18px; }
 .defs { margin-top: 8px !important; }
 th.group { text-align: center; border-bottom: 1px solid #cbd5e1; }
 table.per-second th { text-transform: none; }

@@ -20,10 +20,12 @@ test('the page is one file: Chart.js inlined, no external resource, a CSP that f
   assert.doesNotMatch(html, /<(script|link|img|iframe)[^>]+(src|href)=/i);
   assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
   assert.equal((html.match(/<script\b/g) ?? []).length, 3);
-  for (const chart of ['rate', 'latency', 'latency-time', 'rejections', 'retries', 'activity', 'health']) assert.match(html, new RegExp(`data-chart="${chart}"`), chart);
+  for (const chart of ['rate', 'latency', 'latency-time', 'retries', 'activity', 'health']) assert.match(html, new RegExp(`data-chart="${chart}"`), chart);
   // one outcome: a line of text, not a doughnut
   assert.doesNotMatch(html, /data-chart="outcomes"/);
   assert.match(html, /All 60 devices: provisioned\./);
+  assert.doesNotMatch(html, /data-chart="rejections"/, 'one kind of rejection: a sentence');
+  assert.match(html, /All 120 rejections: RegisterThing 429 ThrottlingException\./);
 });
 
 test('report text cannot break out of the page: names, thresholds and codes are escaped', () => {
