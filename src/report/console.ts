@@ -103,7 +103,7 @@ export function formatSummary(r: RunReport, c: ChalkInstance, opts: SummaryOptio
   if (retries.length > 0 || perDevice.some(([k]) => k !== '0')) {
     lines.push('');
     if (retries.length > 0) lines.push(`${c.bold('Retries')}  ${retries.map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-    if (perDevice.length > 0) lines.push(wrapText(`Retries per device  ${perDevice.map(([k, v]) => `${k}×${v}`).join('  ')}  (retries×devices)`, opts.columns, 20));
+    if (perDevice.length > 0) lines.push(c.bold('Retries per device') + wrapText(`Retries per device  ${perDevice.map(([k, v]) => `${k}×${v}`).join('  ')}  (retries×devices)`, opts.columns, 20).slice('Retries per device'.length));
   }
   const perFlow = requestsPerFlow(r);
   if (perFlow !== undefined) lines.push(c.dim(`requests per flow without retries: ${perFlow}`));
