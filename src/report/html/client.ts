@@ -70,7 +70,7 @@ export const CLIENT_SCRIPT = `
       var sets = [line('started', a.started, COLORS.started), line('provisioned', a.provisioned, COLORS.provisioned)];
       if (sum(a.failed) > 0) sets.push(line('failed', a.failed, COLORS.failed));
       if (sum(a.dropped) > 0) sets.push(line('dropped', a.dropped, COLORS.dropped));
-      if (sum(view.timeline.inFlight) > 0) sets.push(line('in flight', view.timeline.inFlight, '#94a3b8', { yAxisID: 'inflight', borderDash: [2, 2], pointRadius: 0 }));
+      if (sum(view.timeline.inFlight) > 0) sets.push(line('in flight', view.timeline.inFlight, '#94a3b8', { yAxisID: 'inflight', borderDash: [2, 2], pointRadius: 0, spanGaps: true }));
       return { type: 'line', data: { labels: view.seconds, datasets: sets },
         options: { scales: { x: seconds(), y: perSecondAxis('devices / s'),
           inflight: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: 'in flight' }, ticks: { precision: 0 } } } } };

@@ -43,7 +43,8 @@ function knee(v: HtmlView, esc: Esc): string {
   const k = v.first.knee;
   if (k === undefined) return '';
   const pct = (x: number) => `${(x * 100).toFixed(x > 0 && x < 0.1 ? 1 : 0)}%`;
-  const head = k.apis.map((a) => `<th class="num">${esc(a)} accepted/s</th><th class="num">429 share</th>`).join('');
+  const groups = k.apis.map((a) => `<th class="num group" colspan="2">${esc(SHORT_API[a] ?? a)}</th>`).join('');
+  const sub = k.apis.map(() => '<th class="num">accepted/s</th><th class="num">429 share</th>').join('');
   const rows = k.rows
     .map((r) => {
       const apis = r.apis.map((x) => (x === null ? '<td class="num">—</td><td class="num">—</td>' : `<td class="num">${x.accepted.toFixed(1)}</td><td class="num">${esc(pct(x.share))}</td>`)).join('');
@@ -52,7 +53,7 @@ function knee(v: HtmlView, esc: Esc): string {
     })
     .join('');
   return `<section id="knee"><h2>Knee search</h2><p class="hint">One row per step of the arrival rate; a step fails at ${esc(k.stop)}. The knee is the last step that passed.</p>
-<table><thead><tr><th class="num">step</th><th class="num">rate/s</th><th class="num">started/s</th>${head}<th class="num">p99</th><th class="num">failed</th><th>result</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+<table class="knee"><thead><tr><th class="num" rowspan="2">step</th><th class="num" rowspan="2">rate/s</th><th class="num" rowspan="2">started/s</th>${groups}<th class="num" rowspan="2">p99</th><th class="num" rowspan="2">failed</th><th rowspan="2">result</th></tr><tr>${sub}</tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
 /** Per-second figures as a table (short runs: two points make no line). */
@@ -64,7 +65,7 @@ function perSecondTable(v: HtmlView, esc: Esc, apis?: string[]): string {
   const rows = v.seconds
     .map((t) => {
       const cells = rates.map((r) => `<td class="num">${r.offered[t] ?? 0}</td><td class="num">${r.accepted[t] ?? 0}</td><td class="num">${r.throttled[t] ?? 0}</td>`).join('');
-      const act = withActivity ? `<td class="num">${v.activity.started[t] ?? 0}</td><td class="num">${v.activity.provisioned[t] ?? 0}</td><td class="num">${v.activity.failed[t] ?? 0}</td><td class="num">${v.timeline.inFlight[t] ?? 0}</td>` : '';
+      const act = withActivity ? `<td class="num">${v.activity.started[t] ?? 0}</td><td class="num">${v.activity.provisioned[t] ?? 0}</td><td class="num">${v.activity.failed[t] ?? 0}</td><td class="num">${v.timeline.inFlight[t] ?? '—'}</td>` : '';
       return `<tr><td class="num">${t}–${t + 1} s</td>${act}${cells}</tr>`;
     })
     .join('');

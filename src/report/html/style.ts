@@ -16,7 +16,7 @@ section p.hint { margin: 0 0 12px; color: var(--muted); font-size: 13px; }
 .badge.ok { background: #dcfce7; color: #166534; }
 .badge.bad { background: #fee2e2; color: #991b1b; }
 .badge.warn { background: #fef3c7; color: #92400e; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 10px; margin-top: 12px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(145px, 1fr)); gap: 10px; margin-top: 12px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; background: var(--card); }
 .card .label { color: var(--muted); font-size: 12px; font-weight: 600; }
 .card .value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -31,7 +31,8 @@ section h3 { margin: 0 0 4px; font-size: 14px; font-weight: 600; }
 .oneline { font-size: 14px; margin: 6px 0 10px; padding-left: 18px; }
 .defs { margin-top: 8px !important; }
 th.group { text-align: center; border-bottom: 1px solid #cbd5e1; }
-table.per-second th { text-transform: none; }
+table.per-second th, table.knee th.group { text-transform: none; }
+th[rowspan] { vertical-align: bottom; }
 tr.knee td { background: #f0fdf4; font-weight: 600; }
 .scroll { max-height: 340px; overflow: auto; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }

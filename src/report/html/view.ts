@@ -49,7 +49,7 @@ export interface HtmlView {
   /** retries per device (0, 1, 2…): devices; requestsPerFlow = requests one flow makes without retries */
   retries: { labels: string[]; values: number[]; requestsPerFlow: number | null; retried: number };
   /** per second: devices in flight and per-step latency (report.timeline; empty for older reports) */
-  timeline: { inFlight: number[]; steps: Array<{ step: string; p50: Array<number | null>; p99: Array<number | null> }> };
+  timeline: { inFlight: Array<number | null>; steps: Array<{ step: string; p50: Array<number | null>; p99: Array<number | null> }> };
   health: { seconds: number[]; eventLoopP99Ms: number[]; lateStarts: number[]; starts: number[]; summary: string; saturated: boolean };
   thresholds: RunReport['thresholds'];
   expectations: RunReport['expectations'];
@@ -100,7 +100,8 @@ function retriesView(r: RunReport): HtmlView['retries'] {
 
 function timelineView(r: RunReport, len: number): HtmlView['timeline'] {
   const per = r.timeline?.perSecond ?? {};
-  const inFlight = Array.from({ length: len }, (_, i) => per[String(i)]?.inFlight ?? 0);
+  // null: no worker reported in that second (not "none in flight")
+  const inFlight = Array.from({ length: len }, (_, i) => per[String(i)]?.inFlight ?? null);
   const names = new Set<string>();
   for (const sec of Object.values(per)) for (const n of Object.keys(sec.steps)) names.add(n);
   const steps = (STEP_NAMES as readonly string[])
