@@ -29,7 +29,7 @@ export type { KeyAlgorithm } from './emulator/pki/index.js';
 
 // shards, console output and verdicts (what the CLI prints)
 export { parseShard } from './load/split.js';
-export { formatProgress, formatSummary, makeChalk, type ProgressView } from './report/console.js';
+export { formatProgress, formatSummary, makeChalk, type ProgressView, type SummaryOptions } from './report/console.js';
 export { checksFailed, formatFailedChecks } from './report/console-analysis.js';
 
 // errors: every bad input is an InputError (exit 2); a run that could not complete a RunError (exit 3)

@@ -133,6 +133,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const inFlight = new Map<number, number>();
   let tickStarts = 0;
   let tickProvisioned = 0;
+  let tickRequests = 0;
   const pool = new WorkerPool({
     runId,
     scenario,
@@ -147,6 +148,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       inFlight.set(e.worker, e.inFlight);
       tickStarts += e.health.starts;
       tickProvisioned += e.snapshot.outcomes.provisioned;
+      for (const counts of Object.values(e.snapshot.series)) for (const [k, v] of Object.entries(counts)) if (k.startsWith('offered{')) tickRequests += v;
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       record({ type: 'progress', t: Date.now(), worker: e.worker, snapshot: e.snapshot, results: e.results.map(toRecord), inFlight: e.inFlight, health: e.health });
     },
@@ -186,8 +188,9 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     o.onProgress?.({
       elapsedMs: Math.max(0, elapsed),
       devices: devicesInShard,
-      offeredPerSec: tickStarts,
-      achievedPerSec: tickProvisioned,
+      startsPerSec: tickStarts,
+      provisionedPerSec: tickProvisioned,
+      requestsPerSec: tickRequests,
       inFlight: [...inFlight.values()].reduce((a, b) => a + b, 0),
       provisioned: o2.provisioned,
       throttled: throttledTotal(state.metrics.seriesTotals().entries()),
@@ -197,6 +200,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     });
     tickStarts = 0;
     tickProvisioned = 0;
+    tickRequests = 0;
   }, 1000);
 
   let runError: unknown;
