@@ -5,7 +5,7 @@
 export { loadScenario, type LoadedScenario } from './scenario/load.js';
 export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/emulator.js';
 export { runScenario, newRunId, defaultWorkers, type RunOptions, type RunOutcome } from './orchestrator/run.js';
-export { describeLoad } from './load/profiles.js';
+export { describeLoad } from './load/models/index.js';
 export { buildReport, type RunReport } from './report/build.js';
 export { writeReports, rebuildReport, parseReportFormats, REPORT_FORMATS, type ReportFormat } from './report/write.js';
 export { renderHtmlReport } from './report/html.js';
