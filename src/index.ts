@@ -9,6 +9,7 @@ import { parseTemplateBody, type TemplateBody } from './emulator/templates/index
 import type { LoadedTemplate } from './emulator/provisioning/service.js';
 import { startEmulatorThread } from './emulator/hosting/thread.js';
 import { resolveTemplateHook } from './emulator/hook/hook-config.js';
+import { checkHookSync } from './emulator/hook/runtimes/launch.js';
 import { runScenario, type RunOptions, type RunOutcome, type StartedTarget } from './orchestrator/run.js';
 import { InputError, RunError, type ValidationIssue } from './util/errors.js';
 import { describeAwsTarget, loadAwsTargetInfo } from './aws/target.js';
@@ -62,7 +63,13 @@ export function loadTemplates(loaded: LoadedScenario): LoadedTemplate[] {
       issues.push({ path: `emulator.templates[${i}].${hook.field}`, message: hook.message });
       return;
     }
-    out.push({ name: t.name, body, enabled: t.enabled, ...(hook.file === undefined ? {} : { hook: hook.file }) });
+    // the handler loads (interpreter found, module imports, function exists): checked before anything starts
+    const broken = hook.spec === undefined ? undefined : checkHookSync(hook.spec);
+    if (broken !== undefined) {
+      issues.push({ path: `emulator.templates[${i}].hook`, message: broken });
+      return;
+    }
+    out.push({ name: t.name, body, enabled: t.enabled, ...(hook.spec === undefined ? {} : { hook: hook.spec }) });
   });
   if (issues.length > 0) {
     throw new InputError(`${loaded.file}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the provisioning templates`, {

@@ -21,7 +21,8 @@ import { parseProvisioningTopic } from '../protocol/index.js';
 import type { QuotaSettings } from '../protocol/quotas.js';
 import { TLS_SESSION_RESUMPTION } from '../protocol/transport.js';
 import { Faults, type FaultSettings } from './shaping/faults.js';
-import { HookRunner, loadHookModule, type HookHandler } from './hook/hook-runner.js';
+import { HookRunner } from './hook/hook-runner.js';
+import { closeHooks, startHookFunctions, type HookLogOptions } from './hook/functions.js';
 import { Latency, type LatencySettings } from './shaping/latency.js';
 import { attachClaimPolicy } from './policy/claim-policy.js';
 import { PolicyAuthorizer, pickConnectionThing } from './policy/authorizer.js';
@@ -45,6 +46,8 @@ export interface EmulatorOptions {
   faults?: FaultSettings;
   /** how long the pre-provisioning hook may take (AWS: 5000 ms) */
   hookTimeoutMs?: number;
+  /** where hook environments write their log streams (<dir>/<template>/<stream>.log); none: in memory only */
+  hookLogs?: HookLogOptions;
   /** replaces the default claim policy document (AWS's walkthrough claim policy) */
   claimPolicy?: Record<string, unknown>;
   /** reuse a saved CA (standalone emulator); a new one is generated otherwise */
@@ -93,25 +96,19 @@ function certificateIdOf(req: ConnectRequest): string | undefined {
   return id;
 }
 
-async function loadHooks(templates: LoadedTemplate[]): Promise<Map<string, HookHandler>> {
-  const hooks = new Map<string, HookHandler>();
-  for (const t of templates) if (t.hook !== undefined) hooks.set(t.name, await loadHookModule(t.hook));
-  return hooks;
-}
-
 export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
   // settings first: a bad quota, latency, fault or hook fails before anything listens
   const quotas = new Quotas(o.quotas);
   const faults = new Faults({ ...o.faults, dropReplies: o.faults?.dropReplies ?? o.dropReplies });
   const latency = new Latency(o.latency, faults.seed);
-  const hooks = await loadHooks(o.templates);
+  const registry = o.registry ?? new Registry();
   const hookRunner = new HookRunner({ latency, ...(o.hookTimeoutMs !== undefined ? { timeoutMs: o.hookTimeoutMs } : {}) });
+  const hooks = startHookFunctions(o.templates, { region: registry.region, accountId: registry.accountId, runner: hookRunner, ...(o.hookLogs === undefined ? {} : { logs: o.hookLogs }) });
 
   const ca =
     o.ca !== undefined
       ? CertificateAuthority.fromPem(o.ca.certPem, o.ca.keyPem)
       : CertificateAuthority.create({ subject: { CN: 'fleetsim emulator root CA', O: 'fleetsim' }, keyAlgorithm: 'ec-p256' });
-  const registry = o.registry ?? new Registry();
   const tlsSessionResumption = o.tlsSessionResumption ?? TLS_SESSION_RESUMPTION.emulatorDefault;
   if (o.thingGroups !== undefined) registry.declareThingGroups(o.thingGroups);
   if (o.thingTypes !== undefined) registry.declareThingTypes(o.thingTypes);
@@ -230,6 +227,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
       service.close();
       await broker.close();
       await server.close();
+      await closeHooks(hooks);
       throw err;
     }
   }
@@ -264,6 +262,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
       service.close();
       await broker.close();
       await server.close();
+      await closeHooks(hooks);
     },
   };
 }

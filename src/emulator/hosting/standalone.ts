@@ -17,6 +17,7 @@ import path from 'node:path';
 import { InputError, RunError, type ValidationIssue } from '../../util/errors.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator.js';
 import { resolveTemplateHook } from '../hook/hook-config.js';
+import { checkHookSync } from '../hook/runtimes/launch.js';
 import { CertificateAuthority, type KeyAlgorithm } from '../pki/index.js';
 import { buildClaimPolicyDocument } from '../policy/claim-policy.js';
 import type { LoadedTemplate } from '../provisioning/service.js';
@@ -122,7 +123,12 @@ export function loadTemplateSources(sources: TemplateSource[], hooks: Record<str
       issues.push({ path: hook.field === 'hook' ? `--hook ${src.name}=${hooks[src.name] ?? ''}` : where, message: hook.message });
       continue;
     }
-    out.push({ name: src.name, body, enabled: true, ...(hook.file === undefined ? {} : { hook: hook.file }) });
+    const broken = hook.spec === undefined ? undefined : checkHookSync(hook.spec);
+    if (broken !== undefined) {
+      issues.push({ path: `--hook ${src.name}=${hooks[src.name] ?? ''}`, message: broken });
+      continue;
+    }
+    out.push({ name: src.name, body, enabled: true, ...(hook.spec === undefined ? {} : { hook: hook.spec }) });
   }
   for (const name of Object.keys(hooks)) {
     if (!seen.has(name)) issues.push({ path: `--hook ${name}=${hooks[name] ?? ''}`, message: `no template named ${name} (templates: ${[...seen].join(', ') || 'none'})` });

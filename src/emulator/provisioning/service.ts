@@ -18,6 +18,7 @@ import {
 import type { BrokerClient } from '../broker/index.js';
 import type { Faults } from '../shaping/faults.js';
 import type { HookHandler, HookRunner } from '../hook/hook-runner.js';
+import type { HookSpec } from '../hook/hook-config.js';
 import type { Latency } from '../shaping/latency.js';
 import { CertificateAuthority, KeyPool, generateKeyPairSyncFor, parseCsr, type KeyAlgorithm, type KeyPairPem } from '../pki/index.js';
 import type { ConnectionPolicies } from '../policy/authorizer.js';
@@ -39,8 +40,8 @@ export interface LoadedTemplate {
   name: string;
   body: TemplateBody;
   enabled: boolean;
-  /** absolute path of the pre-provisioning hook module (exports handler) */
-  hook?: string;
+  /** the pre-provisioning hook: an absolute file path, or its settings (hook/hook-config.ts) */
+  hook?: string | HookSpec;
 }
 
 export interface ProvisioningOptions {
