@@ -93,7 +93,7 @@ export function targetStarter(loaded: LoadedScenario): () => Promise<StartedTarg
   const templates = loadTemplates(loaded);
   const host = s.target.host;
   const port = s.target.port;
-  return async () => {
+  return async (ctx?: { runDir: string }) => {
     let emu;
     try {
       emu = await startEmulatorThread({
@@ -111,6 +111,8 @@ export function targetStarter(loaded: LoadedScenario): () => Promise<StartedTarg
         ...(s.emulator.latency === undefined ? {} : { latency: s.emulator.latency }),
         ...(s.emulator.faults === undefined ? {} : { faults: s.emulator.faults }),
         ...(s.emulator.hookTimeout === undefined ? {} : { hookTimeoutMs: s.emulator.hookTimeout }),
+        // each hook environment's log stream: <run-dir>/hook-logs/<template>/<stream>.log
+        ...(ctx === undefined ? {} : { hookLogs: { dir: path.join(ctx.runDir, 'hook-logs'), displayBase: ctx.runDir } }),
         ...(s.emulator.claimPolicy === undefined ? {} : { claimPolicy: s.emulator.claimPolicy }),
         ...(cp === undefined ? {} : { controlPlane: { port: cp.port, ...(cp.rateLimit === undefined ? {} : { rateLimit: { rate: cp.rateLimit } }) } }),
       });

@@ -22,7 +22,10 @@ export function retryClass(f: StepFailure): string {
 
 /** The `failed` outcome's reason for a step that failed for good. */
 export function failureReason(step: StepName, f: StepFailure): string {
-  if (f.kind === 'rejected' && f.detail.statusCode !== undefined) return `${step}: rejected ${f.detail.statusCode} ${f.detail.errorCode ?? ''}`.trim();
+  if (f.kind === 'rejected' && f.detail.statusCode !== undefined) {
+    const hook = f.detail.hookErrorType === undefined ? '' : ` (hook ${f.detail.hookErrorType})`;
+    return `${`${step}: rejected ${f.detail.statusCode} ${f.detail.errorCode ?? ''}`.trim()}${hook}`;
+  }
   if (f.kind === 'connect-refused') return `${step}: refused (code ${f.detail.reasonCode ?? '?'})`;
   if (f.kind === 'rejected') return `${step}: refused (code 0x${(f.detail.reasonCode ?? 0).toString(16)})`;
   return `${step}: ${f.kind}`;

@@ -32,7 +32,8 @@ export interface StartedTarget {
 
 export interface RunOptions {
   loaded: LoadedScenario;
-  startTarget: () => Promise<StartedTarget>;
+  /** starts the target; `runDir` is the run's folder (the emulator writes hook logs under it) */
+  startTarget: (ctx?: { runDir: string }) => Promise<StartedTarget>;
   /** generator worker threads; default: cores, minus one when the emulator shares the machine */
   workers?: number;
   shard?: { shard: number; shards: number };
@@ -103,7 +104,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   }
 
   const credentialsDir = o.saveCredentialsDir === undefined ? undefined : prepareCredentialsDir(o.saveCredentialsDir);
-  const target = await o.startTarget();
+  const target = await o.startTarget({ runDir });
   const events = new EventsWriter(path.join(runDir, 'events.jsonl'));
   const state = new RunState();
   const record = (e: RunEvent) => {

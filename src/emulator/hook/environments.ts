@@ -13,12 +13,23 @@
  *   environment is replaced by the next invocation.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { LatencyHistogram } from '../../metrics/histogram.js';
 import { LAMBDA_THROTTLE_ERROR } from '../../protocol/hook.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_ENVIRONMENTS, DEFAULT_MEMORY_MB, handlerOf, runtimeOf, type HookRuntime, type HookSpec } from './hook-config.js';
 import { LambdaLogStream, streamNames } from './lambda-log.js';
-import { Environment, type Exited } from './runtimes/environment.js';
+import { Environment, type Exited, type Frame } from './runtimes/environment.js';
+
+/**
+ * Environments starting at the same time: a local protection, so that a burst of RegisterThings
+ * does not start dozens of interpreters at once on a small machine (each would then take
+ * seconds to init). Invocations beyond it take the first environment that is ready or freed.
+ */
+export const STARTS_AT_ONCE = Math.max(2, availableParallelism());
+
+/** Lambda's limit on the INIT phase (documented: 10 s for on-demand functions). */
+export const LAMBDA_INIT_LIMIT_MS = 10_000;
 import { lambdaEnvironment, launchSpec, type FunctionIdentity } from './runtimes/launch.js';
 
 export type InvokeStatus = 'ok' | 'error' | 'timeout' | 'throttled';
@@ -111,30 +122,33 @@ export class LambdaFunction {
     }
     this.inFlight++;
     this.counts.peakConcurrency = Math.max(this.counts.peakConcurrency, this.inFlight);
-    const deadline = performance.now() + timeoutMs;
     try {
-      return await this.run(event, requestId, deadline, timeoutMs);
+      return await this.run(event, requestId, timeoutMs);
     } finally {
       this.inFlight--;
     }
   }
 
-  private async run(event: unknown, requestId: string, deadline: number, timeoutMs: number): Promise<InvokeResult> {
+  private async run(event: unknown, requestId: string, timeoutMs: number): Promise<InvokeResult> {
     let waited = false;
     let slot: Slot | undefined;
     let initMs: number | undefined;
     for (;;) {
       slot = this.idle.pop();
       if (slot !== undefined) break;
-      if (this.liveCount() < this.maxEnvironments) {
+      if (this.liveCount() < this.maxEnvironments && this.starting < STARTS_AT_ONCE) {
         const started = await this.startSlot();
         if ('failure' in started) return { ...started.failure, waitedForCap: waited };
         slot = started.slot;
         break;
       }
-      if (!waited) this.counts.waitedForCap++;
-      waited = true;
-      const signal = await this.waitForSignal(deadline);
+      // at the cap (our wait, not AWS's: counted), or enough environments already starting (then the
+      // first one ready or freed serves this invocation)
+      if (this.liveCount() >= this.maxEnvironments) {
+        if (!waited) this.counts.waitedForCap++;
+        waited = true;
+      }
+      const signal = await this.waitForSignal();
       if (signal === 'timeout') {
         return { status: 'timeout', errorType: 'Sandbox.Timedout', errorMessage: timedOutMessage(timeoutMs), durationMs: 0, waitedForCap: true, log: [] };
       }
@@ -152,7 +166,9 @@ export class LambdaFunction {
     }
     const log = slot.log;
     log.start(requestId);
-    const left = deadline - performance.now();
+    // the timeout covers the invoke phase, as Lambda's function timeout does: not the init (which
+    // has Lambda's own 10 s limit) and not a wait for our local environment cap
+    const left = timeoutMs;
     const t0 = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -259,9 +275,20 @@ export class LambdaFunction {
       }
     };
     const t0 = performance.now();
-    const first = await env.start(lambdaEnvironment(this.o.spec, this.o.identity, names.streamName));
+    let initTimer: NodeJS.Timeout | undefined;
+    const initTimedOut = new Promise<'timeout'>((resolve) => {
+      initTimer = setTimeout(() => resolve('timeout'), LAMBDA_INIT_LIMIT_MS);
+    });
+    const raced = await Promise.race([env.start(lambdaEnvironment(this.o.spec, this.o.identity, names.streamName)), initTimedOut]);
+    clearTimeout(initTimer);
+    const first: Frame | Exited =
+      raced === 'timeout'
+        ? { type: 'initError', errorType: 'Sandbox.Timedout', errorMessage: `INIT phase timed out after ${LAMBDA_INIT_LIMIT_MS / 1000} seconds`, stackTrace: [] }
+        : raced;
     const initMs = performance.now() - t0;
     this.starting--;
+    // a start slot is free again: someone waiting for one may start (or take an idle environment)
+    queueMicrotask(() => this.wakeWaiter());
     this.counts.environmentsStarted++;
     this.counts.peakEnvironments = Math.max(this.counts.peakEnvironments, this.liveCount() + 1);
     this.initHistogram.recordMillis(initMs);
@@ -281,20 +308,12 @@ export class LambdaFunction {
     return { failure: { status: 'error', ...e, durationMs: 0, initMs, ...this.fileOf(log), log: lines } };
   }
 
-  /** Wait until a slot is handed over, capacity frees up ('free'), or the deadline passes. */
-  private waitForSignal(deadline: number): Promise<Slot | 'free' | 'timeout'> {
-    return new Promise((resolve) => {
-      const waiter = (s: Slot | 'free' | 'timeout') => {
-        clearTimeout(timer);
-        resolve(s);
-      };
-      const timer = setTimeout(() => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        resolve('timeout');
-      }, Math.max(0, deadline - performance.now()));
-      this.waiters.push(waiter);
-    });
+  /**
+   * Wait until a slot is handed over or capacity frees up ('free'); 'timeout' only when the
+   * function shuts down. Bounded: every busy environment answers or is killed at its timeout.
+   */
+  private waitForSignal(): Promise<Slot | 'free' | 'timeout'> {
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** A freed slot goes to the longest waiter, or becomes idle (and is reaped after idleTimeout). */
