@@ -11,6 +11,7 @@ import { buildApiSeries, type ServerStatsLike } from './api-series.js';
 import { analyzeKnee, type KneeAnalysis, type StepModel } from './knee.js';
 import { analyzeApi, apiAttempts, DEFAULT_ONSET_SHARE, round, type ApiAnalysis } from './throttle.js';
 import { composeVerdict } from './verdict.js';
+import { hookCauseSentence } from './hook-cause.js';
 
 export { evaluateExpectations, type Expectations, type ExpectationResult } from './expectations.js';
 export { analyzeKnee, findFailingStep, stepRates, type KneeAnalysis, type KneeStep, type StepModel } from './knee.js';
@@ -115,5 +116,8 @@ export function analyzeRun(input: AnalysisInput): RunAnalysis {
     knee,
     generatorSaturated: input.generatorSaturated,
   });
+  // devices failed by the pre-provisioning hook: say so first, with the error and its log file
+  const hookCause = knee === undefined ? hookCauseSentence(input.outcomes, input.devices, input.emulator) : undefined;
+  if (hookCause !== undefined) out.verdict = `${hookCause} ${out.verdict}`;
   return out;
 }

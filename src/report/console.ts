@@ -4,6 +4,7 @@ import { STEP_NAMES } from '../metrics/names.js';
 import { formatDuration } from '../util/duration.js';
 import type { RunReport } from './build.js';
 import { formatAnalysis } from './console-analysis.js';
+import { formatHookSection } from './hook-section.js';
 
 export function makeChalk(color: boolean): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
@@ -40,6 +41,7 @@ export function formatSummary(r: RunReport, c: ChalkInstance): string {
     lines.push(c.bold('Rejections'));
     for (const rej of r.rejections) lines.push(`  ${pad(rej.api, 26)} ${rej.statusCode} ${pad(rej.errorCode, 34)} ${lpad(String(rej.count), 7)}`);
   }
+  lines.push(...formatHookSection(r.emulator, c));
   const retries = Object.entries(r.retries);
   if (retries.length > 0) lines.push('', `${c.bold('Retries')}  ${retries.map(([k, v]) => `${k}: ${v}`).join(', ')}`);
   const att = Object.entries(r.attempts);
