@@ -75,8 +75,18 @@ function mergePerSecond(parts: EmulatorShardStats[], starts: number[], mergedSta
 function mergeHook(hooks: Record<string, unknown>[]): Record<string, unknown> {
   const counts: Record<string, unknown> = {};
   for (const h of hooks) {
-    const { latency: _latency, recentErrors: _recent, ...rest } = h;
+    const { latency: _latency, recentErrors: _recent, duration: _duration, init: _init, ...rest } = h;
     sumInto(counts, rest);
+  }
+  // the hook environments' Duration and Init Duration (Lambda-style hooks): re-merged from their histograms
+  const timings: Record<string, unknown> = {};
+  for (const key of ['duration', 'init'] as const) {
+    const parts = hooks.map((h) => h[key]).filter(isRecord);
+    if (parts.length === 0 || !parts.every((l) => typeof l.histogram === 'string')) continue;
+    const merged = new LatencyHistogram();
+    for (const l of parts) merged.addEncoded(l.histogram as string);
+    const s = merged.stats();
+    timings[key] = { count: s.count, p50: s.p50, p99: s.p99, max: s.max, histogram: merged.encode() };
   }
   const latencies = hooks.map((h) => h.latency).filter(isRecord);
   let latency: Record<string, unknown> | undefined;
@@ -97,7 +107,7 @@ function mergeHook(hooks: Record<string, unknown>[]): Record<string, unknown> {
     .filter(isRecord)
     .sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)))
     .slice(-RECENT_HOOK_FAILURES);
-  return { ...counts, ...(latency === undefined ? {} : { latency }), recentErrors: recent };
+  return { ...counts, ...timings, ...(latency === undefined ? {} : { latency }), recentErrors: recent };
 }
 
 const ADDITIVE = ['totals', 'summary', 'broker', 'registry', 'controlPlane'] as const;

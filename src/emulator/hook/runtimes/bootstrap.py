@@ -1,6 +1,7 @@
 """fleetsim's Python runtime for a pre-provisioning hook: one Lambda-style execution environment.
 
-Started by src/emulator/hook/runtimes/python.ts as `python3 -u bootstrap.py`. It imports the
+Started by src/emulator/hook/runtimes/launch.ts as `python3 -u bootstrap.py` (with
+FLEETSIM_HOOK_CHECK=1 it only loads the handler and exits). It imports the
 handler module once (module state then lives as long as this process, as in a warm Lambda
 environment), says it is ready, then serves one invocation at a time:
 
@@ -130,7 +131,7 @@ def main():
         send({"type": "initError", "errorType": "Runtime.ExitError", "errorMessage": "Runtime exited during init: sys.exit(%s)" % (e.code,), "stackTrace": []})
         sys.exit(1)
     send({"type": "ready"})
-    if "--check" in sys.argv:
+    if os.environ.get("FLEETSIM_HOOK_CHECK") == "1":
         return
     for line in sys.stdin.buffer:
         if not line.strip():

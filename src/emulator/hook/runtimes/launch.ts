@@ -1,7 +1,7 @@
 /**
  * How to start an execution environment for a hook (Python: `python3 -u bootstrap.py`; Node.js:
  * `node node-bootstrap.js`), the Lambda environment variables it gets, and the check run before
- * anything starts (`validate`, `run`, `fleetsim emulator`): start one environment with `--check`,
+ * anything starts (`validate`, `run`, `fleetsim emulator`): start one environment with FLEETSIM_HOOK_CHECK=1,
  * which imports the handler module and exits, so a missing interpreter, module or function, a
  * syntax error or an exit at import is bad input (exit 2) with the interpreter's own message.
  */
@@ -71,14 +71,14 @@ export function lambdaEnvironment(spec: HookSpec, id: FunctionIdentity, logStrea
 const FRAME_TAG = 'fleetsim-check';
 
 /**
- * Start one environment with --check and read what it says. Returns undefined when the handler
+ * Start one environment with FLEETSIM_HOOK_CHECK=1 and read what it says. Returns undefined when the handler
  * loads, else a message naming the file, the handler and the cause (the interpreter's own text).
  */
 export function checkHookSync(spec: HookSpec, timeoutMs = 20_000): string | undefined {
   const launch = launchSpec(spec);
   const handler = handlerOf(spec);
-  const env = { ...launch.env, ...lambdaEnvironment(spec, { functionName: 'check', region: 'us-east-1', accountId: '000000000000' }, 'check'), FLEETSIM_FRAME: FRAME_TAG };
-  const r = spawnSync(launch.command, [...launch.args, '--check'], { cwd: launch.cwd, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 });
+  const env = { ...launch.env, ...lambdaEnvironment(spec, { functionName: 'check', region: 'us-east-1', accountId: '000000000000' }, 'check'), FLEETSIM_FRAME: FRAME_TAG, FLEETSIM_HOOK_CHECK: '1' };
+  const r = spawnSync(launch.command, launch.args, { cwd: launch.cwd, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 });
   const what = `${spec.file} (handler ${handler})`;
   if (r.error !== undefined) {
     const code = (r.error as NodeJS.ErrnoException).code;

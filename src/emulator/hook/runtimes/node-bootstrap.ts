@@ -1,6 +1,6 @@
 /**
  * fleetsim's Node.js runtime for a pre-provisioning hook: one Lambda-style execution environment,
- * run as a child process (`node node-bootstrap.js`) by runtimes/environment.ts. Same protocol as
+ * run as a child process (`node node-bootstrap.js`; FLEETSIM_HOOK_CHECK=1: load the handler and exit) by runtimes/environment.ts. Same protocol as
  * bootstrap.py: it imports the handler module once, sends a `ready` frame, then serves one JSON-line
  * invocation at a time from stdin. console.* is written as Lambda's Node.js runtime writes it
  * (`time<TAB>request id<TAB>LEVEL<TAB>message`); frames are NUL + tag + JSON + newline on stdout.
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     return;
   }
   send({ type: 'ready' });
-  if (process.argv.includes('--check')) return;
+  if (process.env.FLEETSIM_HOOK_CHECK === '1') return;
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   // one invocation at a time: the parent never sends the next before this one answered
   for await (const line of lines) {
@@ -142,13 +142,14 @@ async function main(): Promise<void> {
   }
 }
 
+// an error outside the handler's promise ends the environment, as on Lambda (Runtime.ExitError next)
 process.on('uncaughtException', (err) => {
   send(errorFrame(err));
-  process.exit(129);
+  process.kill(process.pid, 'SIGKILL');
 });
 process.on('unhandledRejection', (err) => {
   send(errorFrame(err));
-  process.exit(128);
+  process.kill(process.pid, 'SIGKILL');
 });
 
 void main();
