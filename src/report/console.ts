@@ -5,6 +5,7 @@ import { formatDuration } from '../util/duration.js';
 import type { RunReport } from './build.js';
 import { formatAnalysis } from './console-analysis.js';
 import { runHeadline } from './headline.js';
+import { formatHookSection } from './hook-section.js';
 
 /**
  * Colour on or off. The NO_COLOR convention (no-color.org: set and not empty) turns the default
@@ -98,6 +99,7 @@ export function formatSummary(r: RunReport, c: ChalkInstance, opts: SummaryOptio
     const kw = Math.max(...r.rejections.map((x) => String(x.count).length));
     for (const rej of r.rejections) lines.push(`  ${pad(rej.api, aw)}  ${pad(`${rej.statusCode} ${rej.errorCode}`, ew)}  ${lpad(String(rej.count), kw)}`);
   }
+  lines.push(...formatHookSection(r.emulator, c));
   const retries = Object.entries(r.retries);
   const perDevice = Object.entries(r.retriesPerDevice ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]));
   if (retries.length > 0 || perDevice.some(([k]) => k !== '0')) {
