@@ -267,7 +267,6 @@ export type Scenario = z.output<typeof scenarioSchema>;
 export type LoadConfig = Scenario['load'];
 export type RetryConfig = Scenario['retry'];
 export type FlowConfig = Scenario['flow'];
-export type FleetConfig = Scenario['fleet'];
 export type TargetConfig = Scenario['target'];
 export type EmulatorConfig = Scenario['emulator'];
 
