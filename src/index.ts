@@ -20,8 +20,8 @@ export * from './cleanup/index.js';
 
 // targets: what a run connects to (src/target/)
 export { prepareTarget, targetStarter, loadTemplates, loadAwsTargetInfo, regionOfEndpoint, type PreparedTarget, type StartedTarget, type TargetKind } from './target/index.js';
-export { runScenarioFile } from './run-file.js';
-export { runSweep, sweepAxis, type SweepOptions, type SweepOutcome } from './orchestrator/sweep.js';
+export { runScenarioFile, runSweepFile } from './run-file.js';
+export { sweepAxis, type SweepOptions, type SweepOutcome } from './orchestrator/sweep.js';
 export { formatSweepTable, writeSweepReport, type SweepReport, type SweepRow } from './report/sweep.js';
 
 // the standalone emulator (`fleetsim emulator`)

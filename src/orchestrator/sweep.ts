@@ -9,11 +9,11 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parsePath } from '../scenario/overrides.js';
 import { loadScenario, type ScenarioOverrides } from '../scenario/load.js';
-import { targetStarter } from '../target/index.js';
 import { writeReports } from '../report/write.js';
 import { sweepRow, parseSweepUntil, meetsUntil, type SweepReport, type SweepRow, type SweepUntil } from '../report/sweep.js';
 import { InputError } from '../util/errors.js';
-import { newRunId, runScenario } from './run.js';
+import { newRunId, runScenario, type RunOptions } from './run.js';
+import type { LoadedScenario } from '../scenario/load.js';
 import type { RunReport } from '../report/types.js';
 
 export interface SweepAxis {
@@ -69,6 +69,8 @@ export function sweepAxis(set: readonly string[]): { axis: SweepAxis; fixed: str
 
 export interface SweepOptions {
   file: string;
+  /** how each run's target starts (target/index.ts targetStarter; given by the caller, target/ sits beside orchestrator/) */
+  startTarget: (loaded: LoadedScenario) => RunOptions['startTarget'];
   overrides: ScenarioOverrides;
   until?: string | undefined;
   /** folder for the sweep folder (default: the scenario's report dir) */
@@ -118,7 +120,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     const loaded = loadedAll[i] as (typeof loadedAll)[number];
     const { report, runDir } = await runScenario({
       loaded,
-      startTarget: targetStarter(loaded),
+      startTarget: o.startTarget(loaded),
       outDir: sweepDir,
       runId: folderName(i, value),
       ...(o.signal === undefined ? {} : { signal: o.signal }),

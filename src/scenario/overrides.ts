@@ -9,6 +9,7 @@
  */
 import YAML from 'yaml';
 import { InputError, type ValidationIssue } from '../util/errors.js';
+import { loadShortcut } from '../load/models/index.js';
 
 export interface Override {
   /** the path as given, e.g. `emulator.templates[0].file` */
@@ -64,14 +65,14 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /**
  * The shortcuts as overrides, given the document they apply to (after the `--set` overrides):
- * `--devices` → fleet.devices; `--concurrency` → load.concurrency (closed) or load.maxInFlight
- * (every other model); `--rate` → the rate of an open model's single stage, or a step model's
- * start. A shortcut the model has no field for is an InputError saying what to use instead.
+ * `--devices` → fleet.devices; `--concurrency` and `--rate` → the field the load model names
+ * (closed: load.concurrency; the others: load.maxInFlight; open with one stage:
+ * load.stages[0].rate; step: load.start). A shortcut the model has no field for is an
+ * InputError saying what to use instead.
  */
 export function shortcutOverrides(doc: unknown, s: Shortcuts): Override[] {
   const out: Override[] = [];
   const load = isObject(doc) && isObject(doc.load) ? doc.load : {};
-  const model = typeof load.model === 'string' ? load.model : undefined;
   const fail = (flag: string, message: string) => new InputError(`${flag}: ${message}`, { issues: [{ path: flag, message }] });
   const num = (flag: string, v: number) => {
     if (!Number.isFinite(v) || v <= 0) throw fail(flag, 'must be a number > 0');
@@ -79,24 +80,15 @@ export function shortcutOverrides(doc: unknown, s: Shortcuts): Override[] {
   };
   const make = (path: string, value: number) => parseOverride(`${path}=${value}`);
   if (s.devices !== undefined) out.push(make('fleet.devices', num('--devices', s.devices)));
-  if (s.concurrency !== undefined) {
-    const v = num('--concurrency', s.concurrency);
-    out.push(make(model === 'closed' ? 'load.concurrency' : 'load.maxInFlight', v));
-  }
-  if (s.rate !== undefined) {
-    const v = num('--rate', s.rate);
-    if (model === 'open') {
-      const stages = Array.isArray(load.stages) ? load.stages : [];
-      if (stages.length !== 1) {
-        throw fail('--rate', `the open model here has ${stages.length} stages: say which with --set load.stages[N].rate=${v}`);
-      }
-      out.push(make('load.stages[0].rate', v));
-    } else if (model === 'step') {
-      out.push(make('load.start', v));
-    } else {
-      const what = model === 'trace' ? 'its arrivals come from the trace file (use --set load.speed=2x to replay faster)' : 'use --concurrency';
-      throw fail('--rate', `the ${model ?? 'scenario\'s'} load model has no arrival rate: ${what}`);
-    }
+  for (const which of ['concurrency', 'rate'] as const) {
+    const v = s[which];
+    if (v === undefined) continue;
+    const flag = `--${which}`;
+    num(flag, v);
+    // each load model says where its shortcuts write (load/models/)
+    const target = loadShortcut(load.model, which, load);
+    if ('none' in target) throw fail(flag, target.none);
+    out.push(make(target.path, v));
   }
   return out;
 }

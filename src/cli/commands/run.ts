@@ -86,6 +86,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
     const startTarget = targetStarter(loaded);
     if (s.target.type === 'aws') out(`fleetsim: this run creates ${describeAwsCreation(s)}; remove them afterwards with fleetsim cleanup <run-dir>`);
     if (!a.quiet) out(c.dim(`fleetsim: ${s.name ?? a.scenario}: ${describeLoad(s.load, s.fleet.devices)}`));
+    if (!a.quiet) for (const line of overridesLine(loaded.overrides)) out(c.dim(`fleetsim: ${line}`));
     let lastPlain = 0;
     const { report, runDir } = await runScenario({
       loaded,

@@ -1,6 +1,6 @@
 /** `fleetsim sweep <scenario> --set path=v1,v2,...`: one run per value, then the sweep table, sweep.json and sweep.html. */
 import path from 'node:path';
-import { formatSweepTable, makeChalk, runSweep, writeSweepReport, type ScenarioOverrides } from '../../index.js';
+import { formatSweepTable, makeChalk, runSweepFile, writeSweepReport, type ScenarioOverrides } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { err, out, reportError } from '../output.js';
 
@@ -31,7 +31,7 @@ export async function commandSweep(a: SweepArgs): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const { report, sweepDir } = await runSweep({
+    const { report, sweepDir } = await runSweepFile({
       file: a.scenario,
       overrides: a.overrides,
       until: a.until,

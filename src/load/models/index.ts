@@ -77,6 +77,20 @@ export function loadForReport(load: LoadConfig): LoadConfig {
   return (loadModel(load).forReport?.(load) ?? load) as LoadConfig;
 }
 
+/**
+ * The path a command-line shortcut (--concurrency, --rate) sets in the load section of model
+ * `name` (the raw section, before it is checked), or why that model has none.
+ */
+export function loadShortcut(name: unknown, which: 'concurrency' | 'rate', raw: Record<string, unknown>): { path: string } | { none: string } {
+  const m = typeof name === 'string' ? byName.get(name) : undefined;
+  if (m === undefined) return { none: `the load model ${name === undefined ? '(none given)' : JSON.stringify(name)} is not one of ${names.join(', ')}` };
+  if (which === 'concurrency') {
+    const field = m.shortcuts?.concurrency;
+    return field === undefined ? { none: `the ${m.name} load model has no concurrency setting` } : { path: `load.${field}` };
+  }
+  return m.shortcuts?.rate?.(raw) ?? { none: `the ${m.name} load model has no arrival rate` };
+}
+
 /** The replayed arrivals per second, for a model that replays a trace (the report's arrival curve). */
 export function arrivalCurve(load: LoadConfig): number[] | undefined {
   const r = (load as { resolved?: { perSecond?: unknown } }).resolved;

@@ -169,6 +169,7 @@ export const traceModel = defineLoadModel({
   },
   schedule: (load, devices) => asArrivals(resolvedOf(load as TraceLoad).offsetsMs.slice(0, devices)),
   inFlight: (load) => load.maxInFlight,
+  shortcuts: { concurrency: 'maxInFlight', rate: () => ({ none: 'the trace load model has no arrival rate: its arrivals come from the trace file (use --set load.speed=2x to replay faster)' }) },
   runner: (load) => ({ kind: 'timed', startToleranceMs: load.startTolerance }),
   resolve: (load, ctx) => resolveTrace(load as TraceLoad, ctx),
   speed: (load) => load.speed,

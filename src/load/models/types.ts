@@ -55,6 +55,15 @@ export interface LoadModel<S extends z.ZodType<LoadSection>> {
   speed?(load: z.output<S>): number;
   /** only for a model whose resolved section is too big for the report: what report.json keeps */
   forReport?(load: z.output<S>): z.output<S>;
+  /**
+   * where the command line's shortcuts write (scenario/overrides.ts): `concurrency` names the
+   * field `--concurrency` sets; `rate` gives the path `--rate` sets in the raw (unchecked) section,
+   * or why this model has no single rate. Absent: the model has no such field.
+   */
+  shortcuts?: {
+    concurrency?: string;
+    rate?(raw: Record<string, unknown>): { path: string } | { none: string };
+  };
 }
 
 /** Identity, for type inference: `export const fooModel = defineLoadModel({...})`. */

@@ -130,7 +130,7 @@ export function parseTimestamps(text: string): ParsedTrace {
   for (const { line, text: t } of meaningfulLines(text)) {
     const ms = readTime(t, line, kind, problems);
     if (ms === undefined) continue;
-    if (prev !== undefined && ms < prev.t) problems.push({ line, at: `line ${line}`, message: `time goes backwards (before line ${prev.line}): the arrivals must be in time order` });
+    if (prev !== undefined && ms < prev.t) problems.push({ line, at: `line ${line}`, message: `earlier than line ${prev.line}: the arrivals must be in time order` });
     prev = { t: ms, line };
     times.push(ms);
     if (times.length > MAX_TRACE_ARRIVALS) fail([{ line, at: `line ${line}`, message: `more than ${MAX_TRACE_ARRIVALS} arrivals` }]);

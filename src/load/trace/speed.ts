@@ -1,7 +1,8 @@
 /**
  * A trace replayed `speed` times faster meets quotas `speed` times higher, so each quota sees the
  * same share of the traffic as it did in the recording: every rate (the scenario's, or AWS's default
- * where the scenario sets none) is multiplied; burst sizes are request counts and stay as they are;
+ * where the scenario sets none) is multiplied; burst sizes are request counts and stay as they are
+ * (an unset burst is the unscaled rate, the emulator's default);
  * `unlimited` stays unlimited.
  */
 import { QUOTA_NAMES, QUOTAS, type QuotaSetting, type QuotaSettings } from '../../protocol/quotas.js';
@@ -10,7 +11,8 @@ export function scaleQuotas(quotas: QuotaSettings | undefined, speed: number): Q
   const out: QuotaSettings = {};
   for (const name of QUOTA_NAMES) {
     const q: QuotaSetting = quotas?.[name] ?? QUOTAS[name].defaultRate;
-    out[name] = q === 'unlimited' ? q : typeof q === 'number' ? q * speed : { ...q, rate: q.rate * speed };
+    // the burst (a number of requests) stays; unset, it is the unscaled rate, as the emulator would make it
+    out[name] = q === 'unlimited' ? q : typeof q === 'number' ? { rate: q * speed, burst: Math.max(1, q) } : { rate: q.rate * speed, burst: q.burst ?? Math.max(1, q.rate) };
   }
   return out;
 }

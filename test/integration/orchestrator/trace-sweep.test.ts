@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { loadScenario, runScenario, runSweep, targetStarter } from '../../../src/index.js';
+import { loadScenario, runScenario, runSweepFile, targetStarter } from '../../../src/index.js';
 import type { RunReport } from '../../../src/report/types.js';
 import type { SweepReport } from '../../../src/report/sweep.js';
 import { writeSweepReport } from '../../../src/report/sweep.js';
@@ -44,7 +44,7 @@ test('sweep over three RegisterThing rates: three run folders, time to provision
   const yaml = smallScenario(6, 'model: burst', '  quotas:\n    RegisterThing: { rate: 1, burst: 1 }\n') +
     'retry:\n  maxAttempts: 200\n  baseDelay: 50ms\n  maxDelay: 200ms\n';
   const ws = makeWorkspace({ 'scenarios/s.yaml': yaml });
-  const { report, sweepDir } = await runSweep({
+  const { report, sweepDir } = await runSweepFile({
     file: path.join(ws, 'scenarios', 's.yaml'),
     overrides: { set: ['flow.verify.enabled=false', 'emulator.quotas.RegisterThing.rate=1,2,6'] },
     outDir: path.join(ws, 'out'),

@@ -170,7 +170,7 @@ test('a bad trace file is an InputError naming the scenario, load.file, the trac
   const { dir, file } = tempTrace('bad.txt', '0\n2\n1\n');
   assert.throws(
     () => resolveTrace(traceLoad('bad.txt'), { file, baseDir: dir }),
-    (e: unknown) => e instanceof InputError && e.file === file && e.issues.length === 1 && e.issues[0]?.path === 'load.file' && /line 3: time goes backwards/.test(e.issues[0].message),
+    (e: unknown) => e instanceof InputError && e.file === file && e.issues.length === 1 && e.issues[0]?.path === 'load.file' && /line 3: earlier than line 2/.test(e.issues[0].message),
   );
   assert.throws(() => resolveTrace(traceLoad('missing.txt'), { file, baseDir: dir }), /cannot be replayed/);
   assert.throws(() => resolveTrace(traceLoad('bad.txt', { format: 'counts' }), { file, baseDir: dir }), (e: unknown) => e instanceof InputError && e.issues[0]?.path === 'load.interval');
@@ -190,8 +190,8 @@ test('speed: the schema reads 10x, 10 and 2.5x; refuses 0 and words', () => {
 test('speed scales every quota rate, the defaults included; bursts and unlimited stay', () => {
   const q = scaleQuotas({ RegisterThing: { rate: 5, burst: 5 }, CreateKeysAndCertificate: 20 }, 10);
   assert.deepEqual(q.RegisterThing, { rate: 50, burst: 5 });
-  assert.equal(q.CreateKeysAndCertificate, 200);
-  assert.equal(q.connectPerAccount, 5000);
+  assert.deepEqual(q.CreateKeysAndCertificate, { rate: 200, burst: 20 });
+  assert.deepEqual(q.connectPerAccount, { rate: 5000, burst: 500 });
   assert.equal(q.CreateCertificateFromCsr, 'unlimited');
 });
 
