@@ -5,8 +5,8 @@
  * - unprovisioned: the `provision` latency, which runs from each device's intended start (its
  *   arrival in the trace) to the end of its flow: p50, p99 and max, ms of the replay;
  * - backlog: devices that had arrived (started their flow) and not yet finished (provisioned or
- *   failed) at the end of each second; its peak, and the end of the first second after the peak
- *   in which it was back to zero.
+ *   failed) at the end of each second; its peak, and the end of the second in which it last went
+ *   back to zero (a backlog that forms again later drains again later).
  *
  * With `speed` N, the replay's times are N times shorter than the recording's where the delay is
  * waiting (quotas and backoff in replay time); the sentence gives both.
@@ -23,7 +23,7 @@ export interface ReplayAnalysis {
     peak: number;
     /** end of the second the peak was reached */
     peakSec: number;
-    /** end of the second the backlog was back to zero after the peak; absent when it never was */
+    /** end of the second the backlog was last back to zero; absent when it was not at the end of the run */
     drainedSec?: number;
     /** end of the second of the last arrival */
     lastArrivalSec?: number;
@@ -39,6 +39,7 @@ export function analyzeReplay(m: MetricsView, speed: number): ReplayAnalysis {
   let drainedSec: number | undefined;
   let lastArrivalSec: number | undefined;
   for (let s = 0; s <= last; s++) {
+    const before = backlog;
     const counts = m.series[String(s)] ?? {};
     for (const [key, v] of Object.entries(counts)) {
       const name = parseSeriesKey(key).name;
@@ -50,9 +51,11 @@ export function analyzeReplay(m: MetricsView, speed: number): ReplayAnalysis {
     if (backlog > peak) {
       peak = backlog;
       peakSec = s + 1;
-      drainedSec = undefined;
-    } else if (peak > 0 && backlog <= 0 && drainedSec === undefined) drainedSec = s + 1;
+    }
+    // the last time it went back to zero: a backlog that forms again later drains again later
+    if (backlog <= 0 && (before > 0 || (counts.started ?? 0) > 0)) drainedSec = s + 1;
   }
+  if (backlog > 0) drainedSec = undefined;
   const out: ReplayAnalysis = { speed, backlog: { peak, peakSec } };
   if (drainedSec !== undefined) out.backlog.drainedSec = drainedSec;
   if (lastArrivalSec !== undefined) out.backlog.lastArrivalSec = lastArrivalSec;
@@ -79,7 +82,7 @@ export function replaySentence(r: ReplayAnalysis): string {
     const drained =
       b.drainedSec === undefined
         ? 'had not drained when the run ended'
-        : `drained at t=${b.drainedSec} s${b.lastArrivalSec === undefined ? '' : `, ${Math.max(0, b.drainedSec - b.lastArrivalSec)} s after the last arrival`}`;
+        : `drained at t=${b.drainedSec} s${b.lastArrivalSec === undefined ? '' : b.drainedSec > b.lastArrivalSec ? `, ${b.drainedSec - b.lastArrivalSec} s after the last arrival` : ', as the last devices arrived'}`;
     parts.push(`the backlog peaked at ${b.peak.toLocaleString('en-US')} devices at t=${b.peakSec} s and ${drained}`);
   }
   if (parts.length === 0) return '';
