@@ -8,7 +8,8 @@ const ws = makeWorkspace({ 'scenarios/s.yaml': smallScenario(10, 'model: open\n 
 const file = path.join(ws, 'scenarios', 's.yaml');
 
 test('run --plan shows the plan with the overrides applied and lists them', async () => {
-  const r = await runCli(['run', file, '--plan', '--set', 'load.stages[0].duration=4s', '--rate', '10', '--devices', '40']);
+  // --set before the scenario must not swallow it
+  const r = await runCli(['run', '--set', 'load.stages[0].duration=4s', file, '--plan', '--rate', '10', '--devices', '40']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /40 devices/);
   assert.match(r.stdout, /10\/s for 4\.0 s; 40 arrivals/);
