@@ -2,7 +2,7 @@
  * fleetsim's public API, and the only module the CLI imports (test/unit/deps.test.ts). Exports
  * only: the wiring lives in the modules named here. Nothing here reads argv, prints or exits.
  */
-export { loadScenario, type LoadedScenario } from './scenario/load.js';
+export { loadScenario, type LoadedScenario, type ScenarioOverrides } from './scenario/load.js';
 export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/emulator.js';
 export { runScenario, newRunId, defaultWorkers, type RunOptions, type RunOutcome } from './orchestrator/run.js';
 export { describeLoad } from './load/models/index.js';
@@ -20,7 +20,9 @@ export * from './cleanup/index.js';
 
 // targets: what a run connects to (src/target/)
 export { prepareTarget, targetStarter, loadTemplates, loadAwsTargetInfo, regionOfEndpoint, type PreparedTarget, type StartedTarget, type TargetKind } from './target/index.js';
-export { runScenarioFile } from './run-file.js';
+export { runScenarioFile, runSweepFile } from './run-file.js';
+export { sweepAxis, type SweepOptions, type SweepOutcome } from './orchestrator/sweep.js';
+export { formatSweepTable, writeSweepReport, type SweepReport, type SweepRow } from './report/sweep.js';
 
 // the standalone emulator (`fleetsim emulator`)
 export { startStandaloneEmulator, exampleParameters, type StandaloneEmulator, type StandaloneOptions, type TemplateSource } from './emulator/hosting/standalone.js';

@@ -4,6 +4,7 @@
  * `step` run (knee.ts) and the one-sentence verdict (verdict.ts). Pure: the same merged data
  * gives the same analysis, live, rebuilt or merged from shards.
  */
+import { analyzeReplay, replaySentence, type ReplayAnalysis } from './replay.js';
 import type { MetricsView } from '../metrics/thresholds.js';
 import type { OutcomeCounts } from '../metrics/snapshot.js';
 import { parseCounterKey, parseFlowAttemptsKey } from '../metrics/names.js';
@@ -32,6 +33,8 @@ export interface RunAnalysis {
   lastProvisionedSec?: number;
   verdict: string;
   knee?: KneeAnalysis;
+  /** a replayed trace (load.model trace): time unprovisioned and the backlog */
+  replay?: ReplayAnalysis;
 }
 
 export interface AnalysisInput {
@@ -48,6 +51,8 @@ export interface AnalysisInput {
   emulator?: ServerStatsLike | undefined;
   onsetShare?: number;
   generatorSaturated?: boolean | undefined;
+  /** the run replays a trace at this speed (load.model trace): the verdict says how long devices stayed unprovisioned */
+  replaySpeed?: number | undefined;
 }
 
 function lastSecondOf(series: Record<string, Record<string, number>>, name: string): number | undefined {
@@ -121,5 +126,10 @@ export function analyzeRun(input: AnalysisInput): RunAnalysis {
   // devices failed by the pre-provisioning hook: say so first, with the error and its log file
   const hookCause = knee === undefined ? hookCauseSentence(input.outcomes, input.devices, input.emulator) : undefined;
   if (hookCause !== undefined) out.verdict = `${hookCause} ${out.verdict}`;
+  if (input.replaySpeed !== undefined) {
+    out.replay = analyzeReplay(m, input.replaySpeed);
+    const sentence = replaySentence(out.replay);
+    if (sentence !== '') out.verdict = `${out.verdict} ${sentence}`;
+  }
   return out;
 }

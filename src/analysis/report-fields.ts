@@ -5,7 +5,7 @@
  */
 import type { SnapshotAccumulator } from '../metrics/snapshot.js';
 import { evaluateThresholds, type ThresholdResult, type ThresholdSpec } from '../metrics/thresholds.js';
-import { kneeSearchOf } from '../load/models/index.js';
+import { arrivalCurve, kneeSearchOf, loadSpeed } from '../load/models/index.js';
 import type { Scenario } from '../scenario/schema.js';
 import { evaluateExpectations, type ExpectationResult } from './expectations.js';
 import { analyzeRun, type AnalysisInput, type RunAnalysis } from './index.js';
@@ -42,6 +42,7 @@ export function computeReportFields(i: ReportFieldsInput): ReportFields {
     step: kneeSearchOf(i.scenario.load),
     emulator: i.emulator,
     generatorSaturated: i.generatorSaturated,
+    replaySpeed: arrivalCurve(i.scenario.load) === undefined ? undefined : loadSpeed(i.scenario.load),
   });
   const thresholds = evaluateThresholds(thresholdSpecs(i.scenario), { metrics: i.metrics, outcomes: i.outcomes, devices: i.devices });
   const expectations = evaluateExpectations(i.scenario.expectations, {

@@ -16,6 +16,8 @@ import { commandEmulator } from './commands/emulator.js';
 import { reportError } from './output.js';
 import { InputError, resolveEmulatorSection } from '../index.js';
 import { DEFAULT_TOLERANCE } from './finish-report.js';
+import { overridesFrom, withOverrideOptions } from './overrides-options.js';
+import { commandSweep } from './commands/sweep.js';
 
 /** the emulator section's defaults, from the scenario schema (shown in --help) */
 const EMULATOR_DEFAULTS = resolveEmulatorSection({});
@@ -29,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
       'run <scenario>',
       'run a scenario file (YAML or JSON)',
       (y) =>
-        y
+        withOverrideOptions(y)
           .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file, e.g. scenarios/quickstart.yaml' })
           .option('workers', { type: 'number', describe: 'generator worker threads (default: cores, minus one for the embedded emulator)' })
           .option('out', { type: 'string', describe: 'folder for run folders (default: reports/ beside the scenarios folder)' })
@@ -60,15 +62,30 @@ async function main(argv: string[]): Promise<number> {
           plan: args.plan,
           quiet: args.quiet,
           color: args.color,
+          overrides: overridesFrom(args),
         });
       },
     )
     .command(
       'validate <scenario>',
       'check a scenario file and its templates; lists every problem',
-      (y) => y.positional('scenario', { type: 'string', demandOption: true }),
+      (y) => withOverrideOptions(y).positional('scenario', { type: 'string', demandOption: true }),
       async (args) => {
-        code = await commandValidate(args.scenario);
+        code = await commandValidate(args.scenario, overridesFrom(args));
+      },
+    )
+    .command(
+      'sweep <scenario>',
+      'run a scenario once per value of --set path=v1,v2,... against the embedded emulator, and compare the runs',
+      (y) =>
+        withOverrideOptions(y)
+          .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file, e.g. scenarios/incident-replay.yaml' })
+          .option('until', { type: 'string', describe: "stop at the first value that meets this, e.g. 'p99(provision) < 10m'" })
+          .option('out', { type: 'string', describe: 'folder for the sweep folder (default: reports/ beside the scenarios folder)' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'one line per run' })
+          .option('color', { type: 'boolean', describe: 'force colour on or off (default: on for a terminal)' }),
+      async (args) => {
+        code = await commandSweep({ scenario: args.scenario, overrides: overridesFrom(args), until: args.until, out: args.out, quiet: args.quiet, color: args.color });
       },
     )
     .command('report', 'rebuild, merge or compare reports (fleetsim report --help)', (y) =>

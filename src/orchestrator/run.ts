@@ -173,6 +173,7 @@ function openRunLog(o: RunOptions, plan: RunPlan, target: StartedTarget): RunLog
     target: target.label,
     plan: describeLoad(scenario.load, scenario.fleet.devices),
     warnings: plan.capacityWarnings,
+    ...(o.loaded.overrides === undefined ? {} : { overrides: o.loaded.overrides }),
   });
   return { startMs, state, record, sync: () => events.sync() };
 }

@@ -118,6 +118,7 @@ export function buildReport(state: RunState): RunReport {
     ...fields,
   };
   if (state.end?.reason !== undefined) report.statusReason = state.end.reason;
+  if (meta.overrides !== undefined && meta.overrides.length > 0) report.overrides = meta.overrides;
   if (state.emulatorStats !== undefined) report.emulator = state.emulatorStats;
   report.timeline = state.timeline();
   if (Object.keys(retriesPerDevice).length > 0) report.retriesPerDevice = retriesPerDevice;

@@ -39,6 +39,8 @@ export type RunEvent =
       plan: string;
       /** things said before the run started (capacity checks) */
       warnings?: string[];
+      /** the command line's `--set path=value` overrides (shortcuts spelled out), when there were any */
+      overrides?: string[];
     }
   | { type: 'progress'; t: number; worker: number; snapshot: MetricsSnapshot; results: ResultRecord[]; inFlight: number; health: HealthRecord }
   | { type: 'crash'; t: number; worker: number; message: string; snapshot: MetricsSnapshot; results: ResultRecord[] }

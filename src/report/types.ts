@@ -33,6 +33,8 @@ export interface RunReport {
   /** the resolved scenario, secrets redacted */
   scenario: Scenario;
   plan: string;
+  /** `--set path=value` overrides the run was started with (shortcuts spelled out); absent when none */
+  overrides?: string[];
   target: string;
   shard: { index: number; count: number };
   devices: number;

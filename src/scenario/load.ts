@@ -11,6 +11,8 @@ import type { z } from 'zod';
 import { InputError, type ValidationIssue } from '../util/errors.js';
 import { findUnknownPlaceholders } from '../util/patterns.js';
 import { scenarioSchema, type Scenario } from './schema.js';
+import { applyOverrides, parseOverride, shortcutOverrides, type Shortcuts } from './overrides.js';
+import { loadForReport, resolveLoadFiles } from '../load/models/index.js';
 
 export interface LoadedScenario {
   scenario: Scenario;
@@ -18,6 +20,14 @@ export interface LoadedScenario {
   file: string;
   /** folder that relative paths in the scenario are resolved against */
   baseDir: string;
+  /** the command line's `--set path=value` overrides (shortcuts spelled out), in the order applied */
+  overrides?: string[];
+}
+
+/** What the command line changes in the scenario before it is validated (scenario/overrides.ts). */
+export interface ScenarioOverrides extends Shortcuts {
+  /** `path=value`, repeatable */
+  set?: readonly string[] | undefined;
 }
 
 export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
@@ -125,7 +135,7 @@ export function parseScenario(doc: unknown, opts: { file: string; baseDir: strin
   return result.data;
 }
 
-export async function loadScenario(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedScenario> {
+export async function loadScenario(file: string, env: NodeJS.ProcessEnv = process.env, changes: ScenarioOverrides = {}): Promise<LoadedScenario> {
   const abs = path.resolve(file);
   let text: string;
   try {
@@ -141,12 +151,24 @@ export async function loadScenario(file: string, env: NodeJS.ProcessEnv = proces
     throw new InputError(`${file}: not valid ${abs.endsWith('.json') ? 'JSON' : 'YAML'}: ${msg}`, { file, cause: err });
   }
   const baseDir = path.dirname(abs);
-  return { scenario: parseScenario(doc, { file, baseDir, env }), file: abs, baseDir };
+  const sets = (changes.set ?? []).map((a) => parseOverride(a));
+  const overrideIssues: ValidationIssue[] = [];
+  let changed = applyOverrides(doc, sets, overrideIssues);
+  const shortcuts = shortcutOverrides(changed, changes);
+  changed = applyOverrides(changed, shortcuts, overrideIssues);
+  if (overrideIssues.length > 0) {
+    throw new InputError(`${file}: ${overrideIssues.length} problem${overrideIssues.length === 1 ? '' : 's'} with the overrides`, { file, issues: overrideIssues });
+  }
+  const applied = [...sets, ...shortcuts].map((o) => o.text);
+  const scenario = parseScenario(sets.length + shortcuts.length === 0 ? doc : changed, { file, baseDir, env });
+  // files the load model reads (a trace): read and checked now, so a bad file fails before anything starts
+  scenario.load = resolveLoadFiles(scenario.load, { file, baseDir });
+  return { scenario, file: abs, baseDir, ...(applied.length === 0 ? {} : { overrides: applied }) };
 }
 
 /** The scenario with anything secret-looking removed, for reports. */
 export function redactScenario(s: Scenario): Scenario {
-  const copy = structuredClone(s);
+  const copy = structuredClone({ ...s, load: loadForReport(s.load) });
   if (copy.target.type === 'aws') {
     copy.target.claimKeyFile = '<redacted>';
   }

@@ -243,7 +243,7 @@ export const scenarioSchema = z.strictObject({
   fleet,
   flow,
   retry,
-  /** one of the load models in load/models/ (closed, open, burst, step), chosen by `model` */
+  /** one of the load models in load/models/ (closed, open, burst, step, trace), chosen by `model` */
   load: loadSchema,
   emulator,
   /** k6-style expressions on the merged results (scenario/analysis-schema.ts) */

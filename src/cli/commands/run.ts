@@ -11,7 +11,9 @@ import {
   parseShard,
   runScenario,
   targetStarter,
+  type ScenarioOverrides,
 } from '../../index.js';
+import { overridesLine } from '../overrides-options.js';
 import { commandDryRun } from './dry-run.js';
 import { ExitCode } from '../exit-codes.js';
 import { finishReport, resolveFormats, resolveTolerance } from '../finish-report.js';
@@ -38,6 +40,8 @@ export interface RunArgs {
   baseline?: string | undefined;
   /** regression tolerance for --baseline, e.g. `10%` */
   tolerance?: string | undefined;
+  /** --set path=value and the shortcuts */
+  overrides?: ScenarioOverrides;
 }
 
 export async function commandRun(a: RunArgs): Promise<number> {
@@ -67,13 +71,14 @@ export async function commandRun(a: RunArgs): Promise<number> {
     }
     const formats = resolveFormats(a.report);
     const tolerancePct = resolveTolerance(a.tolerance);
-    const loaded = await loadScenario(a.scenario);
+    const loaded = await loadScenario(a.scenario, process.env, a.overrides);
     const s = loaded.scenario;
     // read the baseline before the run, so a bad path fails at once
     const baseline = a.baseline === undefined || a.plan ? undefined : { report: loadReportFile(a.baseline), source: a.baseline, tolerancePct };
     if (a.plan) {
       out(`${a.scenario}: ${s.fleet.devices} devices, template ${s.fleet.templateName}, target ${s.target.type}`);
       out(describeLoad(s.load, s.fleet.devices));
+      for (const line of overridesLine(loaded.overrides)) out(line);
       return ExitCode.Pass;
     }
     if (a.dryRun === true) return await commandDryRun(loaded, { out: a.out, runId: a.runId, saveCredentials: a.saveCredentials, signal: abort.signal, color: c });
@@ -81,6 +86,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
     const startTarget = targetStarter(loaded);
     if (s.target.type === 'aws') out(`fleetsim: this run creates ${describeAwsCreation(s)}; remove them afterwards with fleetsim cleanup <run-dir>`);
     if (!a.quiet) out(c.dim(`fleetsim: ${s.name ?? a.scenario}: ${describeLoad(s.load, s.fleet.devices)}`));
+    if (!a.quiet) for (const line of overridesLine(loaded.overrides)) out(c.dim(`fleetsim: ${line}`));
     let lastPlain = 0;
     const { report, runDir } = await runScenario({
       loaded,

@@ -32,5 +32,6 @@ export const burstModel = defineLoadModel({
       offsetMs: load.spread === 0 || devices === 1 ? 0 : (load.spread * index) / devices,
     })),
   inFlight: (load) => load.maxInFlight,
+  shortcuts: { concurrency: 'maxInFlight', rate: () => ({ none: 'the burst load model has no arrival rate: its devices arrive at once, or evenly over load.spread' }) },
   runner: (load) => ({ kind: 'timed', startToleranceMs: load.startTolerance }),
 });

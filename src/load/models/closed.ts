@@ -28,5 +28,6 @@ export const closedModel = defineLoadModel({
   },
   schedule: (_load, devices) => Array.from({ length: devices }, (_, index) => ({ index, offsetMs: undefined })),
   inFlight: (load, devices) => Math.min(load.concurrency, devices),
+  shortcuts: { concurrency: 'concurrency', rate: () => ({ none: 'the closed load model has no arrival rate: use --concurrency' }) },
   runner: () => ({ kind: 'slots' }),
 });

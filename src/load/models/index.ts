@@ -9,9 +9,10 @@ import { burstModel } from './burst.js';
 import { closedModel } from './closed.js';
 import { openModel } from './open.js';
 import { stepModel } from './step.js';
+import { traceModel } from './trace.js';
 import type { KneeSearch, LoadModel, LoadSection, Runner } from './types.js';
 
-export const LOAD_MODELS = [closedModel, openModel, burstModel, stepModel] as const;
+export const LOAD_MODELS = [closedModel, openModel, burstModel, stepModel, traceModel] as const;
 
 type SchemaOf<M> = M extends LoadModel<infer S> ? S : never;
 type SchemasOf<T extends readonly unknown[]> = { -readonly [K in keyof T]: SchemaOf<T[K]> };
@@ -58,6 +59,42 @@ export function loadRunner(load: LoadConfig): Runner {
 /** The knee search the run asks for, if its model searches for one. */
 export function kneeSearchOf(load: LoadConfig): KneeSearch | undefined {
   return loadModel(load).kneeSearch?.(load);
+}
+
+/** The load section with the files its model reads read and checked (a trace); throws InputError. */
+export function resolveLoadFiles(load: LoadConfig, ctx: { file: string; baseDir: string }): LoadConfig {
+  const m = loadModel(load);
+  return (m.resolve?.(load, ctx) ?? load) as LoadConfig;
+}
+
+/** How much faster than recorded the model replays time (1: real time); the emulator's quotas scale by it. */
+export function loadSpeed(load: LoadConfig): number {
+  return loadModel(load).speed?.(load) ?? 1;
+}
+
+/** The load section as report.json keeps it. */
+export function loadForReport(load: LoadConfig): LoadConfig {
+  return (loadModel(load).forReport?.(load) ?? load) as LoadConfig;
+}
+
+/**
+ * The path a command-line shortcut (--concurrency, --rate) sets in the load section of model
+ * `name` (the raw section, before it is checked), or why that model has none.
+ */
+export function loadShortcut(name: unknown, which: 'concurrency' | 'rate', raw: Record<string, unknown>): { path: string } | { none: string } {
+  const m = typeof name === 'string' ? byName.get(name) : undefined;
+  if (m === undefined) return { none: `the load model ${name === undefined ? '(none given)' : JSON.stringify(name)} is not one of ${names.join(', ')}` };
+  if (which === 'concurrency') {
+    const field = m.shortcuts?.concurrency;
+    return field === undefined ? { none: `the ${m.name} load model has no concurrency setting` } : { path: `load.${field}` };
+  }
+  return m.shortcuts?.rate?.(raw) ?? { none: `the ${m.name} load model has no arrival rate` };
+}
+
+/** The replayed arrivals per second, for a model that replays a trace (the report's arrival curve). */
+export function arrivalCurve(load: LoadConfig): number[] | undefined {
+  const r = (load as { resolved?: { perSecond?: unknown } }).resolved;
+  return Array.isArray(r?.perSecond) ? (r.perSecond as number[]) : undefined;
 }
 
 export type { Arrival, KneeSearch, LoadModel, Runner };

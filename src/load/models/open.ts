@@ -41,5 +41,12 @@ export const openModel = defineLoadModel({
   },
   schedule: (load, devices) => asArrivals(stageArrivalOffsets(load.stages, devices)),
   inFlight: (load) => load.maxInFlight,
+  shortcuts: {
+    concurrency: 'maxInFlight',
+    rate: (raw) => {
+      const n = Array.isArray(raw.stages) ? raw.stages.length : 0;
+      return n === 1 ? { path: 'load.stages[0].rate' } : { none: `the open model here has ${n} stages: say which with --set load.stages[N].rate=<rate>` };
+    },
+  },
   runner: (load) => ({ kind: 'timed', startToleranceMs: load.startTolerance }),
 });

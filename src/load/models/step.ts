@@ -98,6 +98,7 @@ export const stepModel = defineLoadModel({
   },
   schedule: (load, devices) => asArrivals(stageArrivalOffsets(stepStages(load), devices)),
   inFlight: (load) => load.maxInFlight,
+  shortcuts: { concurrency: 'maxInFlight', rate: () => ({ path: 'load.start' }) },
   runner: (load) => ({ kind: 'timed', startToleranceMs: load.startTolerance }),
   kneeSearch: ({ start, increment, stepDuration, maxRate, stopWhen, p99Of }) => ({ start, increment, stepDuration, maxRate, stopWhen, p99Of }),
 });

@@ -49,6 +49,21 @@ export interface LoadModel<S extends z.ZodType<LoadSection>> {
   runner(load: z.output<S>): Runner;
   /** only for a model that searches for the knee */
   kneeSearch?(load: z.output<S>): KneeSearch;
+  /** only for a model that reads files (a trace): read and check them once, when the scenario is loaded; throws InputError */
+  resolve?(load: z.output<S>, ctx: { file: string; baseDir: string }): z.output<S>;
+  /** only for a model that replays time faster: the factor (the embedded emulator's quotas are scaled by it) */
+  speed?(load: z.output<S>): number;
+  /** only for a model whose resolved section is too big for the report: what report.json keeps */
+  forReport?(load: z.output<S>): z.output<S>;
+  /**
+   * where the command line's shortcuts write (scenario/overrides.ts): `concurrency` names the
+   * field `--concurrency` sets; `rate` gives the path `--rate` sets in the raw (unchecked) section,
+   * or why this model has no single rate. Absent: the model has no such field.
+   */
+  shortcuts?: {
+    concurrency?: string;
+    rate?(raw: Record<string, unknown>): { path: string } | { none: string };
+  };
 }
 
 /** Identity, for type inference: `export const fooModel = defineLoadModel({...})`. */

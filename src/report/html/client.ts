@@ -82,6 +82,8 @@ export const CLIENT_SCRIPT = `
       if (r.totals.throttled > 0) sets.push(line('throttled (429)', r.throttled, COLORS.throttled));
       if (r.totals.rejected > 0) sets.push(line('rejected (other)', r.rejected, COLORS.rejected));
       if (r.totals.timeout > 0) sets.push(line('timed out', r.timeout, COLORS.timeout));
+      // a replayed trace: its arrivals per second, what the fleet asked for before any retry
+      if (view.arrivals) sets.push(line('trace arrivals (devices / s)', view.arrivals, '#0f172a', { borderWidth: 1.5, pointRadius: 0, stepped: true, fill: false }));
       var top = Math.max.apply(null, [1].concat(r.offered, r.accepted, r.throttled));
       var quotaOff = m.quota && m.quota.perSec > top * 2;
       if (m.quota && !quotaOff) {

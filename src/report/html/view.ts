@@ -4,6 +4,7 @@
  * outcomes, rejections, attempts, generator health, checks, analysis and the comparison.
  * Every chart series is plain arrays, so the page only has to draw.
  */
+import { arrivalCurve } from '../../load/models/index.js';
 import YAML from 'yaml';
 import { LatencyHistogram } from '../../metrics/histogram.js';
 import { STEP_NAMES } from '../../metrics/names.js';
@@ -41,6 +42,8 @@ export interface HtmlView {
   outcomes: { provisioned: number; failed: number; dropped: number; labels: string[]; values: number[]; kinds: Array<'provisioned' | 'failed' | 'dropped'> };
   seconds: number[];
   rates: ApiRateView[];
+  /** a replayed trace's arrivals per second (load.model trace), drawn over every per-API rate chart */
+  arrivals?: number[];
   activity: { started: number[]; provisioned: number[]; failed: number[]; dropped: number[] };
   latency: { percentiles: string[]; steps: Array<{ step: string; count: number; valuesMs: number[] }> };
   stepsTable: Array<{ step: string; count: number; p50: number; p90: number; p99: number; max: number }>;
@@ -147,6 +150,7 @@ export function buildHtmlView(r: RunReport): HtmlView {
   }));
   for (const a of rates) a.marks = rateMarks(r, a);
   const act = activitySeconds(r.series);
+  const curve = r.scenario?.load === undefined ? undefined : arrivalCurve(r.scenario.load);
 
   const stepOrder = [...STEP_NAMES, ...Object.keys(r.steps).filter((s) => !(STEP_NAMES as readonly string[]).includes(s))];
   const steps = stepOrder.map((s) => [s, r.steps[s]] as const).filter(([, v]) => v !== undefined && v.count > 0);
@@ -221,6 +225,7 @@ export function buildHtmlView(r: RunReport): HtmlView {
   };
   if (r.statusReason !== undefined) view.statusReason = r.statusReason;
   if (r.analysis?.verdict !== undefined) view.verdict = r.analysis.verdict;
+  if (curve !== undefined) view.arrivals = pad(curve.slice(0, len));
   if (r.comparison !== undefined) view.comparison = r.comparison;
   if (r.merged !== undefined) view.merged = r.merged;
   return view;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { LOAD_MODELS, describeLoad, inFlightSlots, kneeSearchOf, loadModel, loadRunner, loadSchema, scheduleArrivals, type LoadConfig } from '../../../src/load/models/index.js';
+import { LOAD_MODELS, resolveLoadFiles, describeLoad, inFlightSlots, kneeSearchOf, loadModel, loadRunner, loadSchema, scheduleArrivals, type LoadConfig } from '../../../src/load/models/index.js';
 import { stepRates } from '../../../src/load/models/step.js';
 import { parseScenario } from '../../../src/scenario/load.js';
 import { REPO_ROOT } from '../../helpers/emulator.js';
@@ -31,7 +31,7 @@ const examples: Example[] = readdirSync(SCENARIOS)
 
 test('the registry: one entry per name, and every model has an example scenario', () => {
   assert.deepEqual(NAMES, [...new Set(NAMES)]);
-  assert.deepEqual(NAMES.toSorted(), ['burst', 'closed', 'open', 'step']);
+  assert.deepEqual(NAMES.toSorted(), ['burst', 'closed', 'open', 'step', 'trace']);
   const used = new Set(examples.map((e) => (e.section as { model: string }).model));
   for (const name of NAMES) assert.ok(used.has(name), `no scenarios/*.yaml uses model: ${name}`);
   assert.ok(examples.length >= 10);
@@ -53,7 +53,7 @@ test("each model's own schema accepts its example sections, and only its own mod
   }
   const unknown = loadSchema.safeParse({ model: 'soak' });
   assert.equal(unknown.success, false);
-  assert.match(unknown.error?.issues[0]?.message ?? '', /^must have model: closed, open, burst or step$/);
+  assert.match(unknown.error?.issues[0]?.message ?? '', /^must have model: closed, open, burst, step or trace$/);
 });
 
 /** The plan, the schedule, the slots and the runner of one load section tell the same story. */
@@ -82,13 +82,16 @@ function assertConsistent(load: LoadConfig, devices: number, label: string): voi
   }
 }
 
+/** An example's load section, checked, with the files its model reads (a trace) read. */
+const loadOf = (e: Example): LoadConfig => resolveLoadFiles(loadSchema.parse(e.section), { file: e.file, baseDir: SCENARIOS });
+
 test('plan, schedule, slots and runner agree for every example scenario', () => {
-  for (const e of examples) assertConsistent(loadSchema.parse(e.section), e.devices, e.file);
+  for (const e of examples) assertConsistent(loadOf(e), e.devices, e.file);
 });
 
 test('plan, schedule, slots and runner agree for small fleets, where the caps bite', () => {
   for (const e of examples) {
-    const load = loadSchema.parse(e.section);
+    const load = loadOf(e);
     for (const devices of [1, 3, 17]) assertConsistent(load, devices, `${e.file} with ${devices} devices`);
   }
 });
