@@ -75,8 +75,15 @@ const target = z.discriminatedUnion('type', [emulatorTarget, awsTarget], {
   error: 'must have type: emulator or type: aws',
 });
 
+/**
+ * The most devices one scenario may address (docs/reliability.md): device indexes, client IDs and
+ * the run's counters stay exact well past it, and a run of this size already takes days at AWS's
+ * default RegisterThing quota. Split a larger fleet into several runs.
+ */
+export const MAX_DEVICES = 100_000_000;
+
 const fleet = z.strictObject({
-  devices: positiveInt,
+  devices: positiveInt.max(MAX_DEVICES, `must be at most ${MAX_DEVICES.toLocaleString('en-US')} (the most devices one run can address; split a larger fleet into several runs)`),
   /** MQTT client ID pattern; must be unique per device ({index} or {serial}) */
   clientId: z.string().default('fleetsim-{runId}-{index}'),
   /** the serial number pattern, available to parameters as {serial} */
@@ -149,7 +156,7 @@ const stage = z.strictObject({
   from: z.number().min(0, 'must be >= 0').optional(),
   /** arrivals per second at the end of the stage; for hold/spike the constant rate */
   rate: z.number({ error: 'must be a number' }).min(0, 'must be >= 0'),
-  duration,
+  duration: duration.refine((ms) => ms > 0, 'must be longer than 0 (a stage of no time schedules no device)'),
 });
 
 const closedLoad = z.strictObject({
