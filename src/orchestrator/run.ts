@@ -3,17 +3,17 @@
  * the workers report every second, stop cleanly on a signal, and leave events.jsonl + report.json.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describeLoad } from '../load/profiles.js';
 import { shareCount } from '../load/split.js';
 import { buildReport, type RunReport } from '../report/build.js';
-import { EventsWriter, type ResultRecord, type RunEvent } from '../report/events.js';
+import { EventsWriter, type EventsWriterDeps, type ResultRecord, type RunEvent } from '../report/events.js';
 import { RunState } from '../report/run-state.js';
 import type { ProgressView } from '../report/console.js';
 import { redactScenario, type LoadedScenario } from '../scenario/load.js';
 import { InputError, RunError } from '../util/errors.js';
+import { ensureOutputDir } from '../util/out-dir.js';
 import { checkCapacity } from './preflight.js';
 import { prepareCredentialsDir } from './credentials.js';
 import type { DeviceResult } from '../device/types.js';
@@ -49,6 +49,8 @@ export interface RunOptions {
   onPoolStarted?: (pool: WorkerPool) => void;
   /** opt-in: write each issued certificate and key to this folder (mode 0600) */
   saveCredentialsDir?: string;
+  /** test seam: the file operations events.jsonl is written with (a test makes them fail like a full disk) */
+  eventsWriterDeps?: EventsWriterDeps;
   /** the run stops itself: knee found, or a threshold with abortOnFail failed */
   onStop?: (d: StopDecision) => void;
 }
@@ -56,6 +58,14 @@ export interface RunOptions {
 export interface RunOutcome {
   report: RunReport;
   runDir: string;
+}
+
+/** Status reason (and dropped reason) of a run stopped because events.jsonl could not be written. */
+export const EVENTS_WRITE_FAILED = 'events_write_failed';
+
+function eventsFailureWarning(file: string, description: string, runDir: string): string {
+  return `cannot write ${file}: ${description}; the run was stopped. This report is built from memory and is complete up to the stop; ` +
+    `events.jsonl ends at the failure. Once there is space, \`fleetsim report ${runDir}\` rebuilds the reports from events.jsonl (up to the failure).`;
 }
 
 export function defaultWorkers(embeddedEmulator: boolean): number {
@@ -86,7 +96,10 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const runId = o.runId ?? newRunId();
   const outDir = path.resolve(o.outDir ?? path.resolve(o.loaded.baseDir, '..', scenario.report.dir));
   const runDir = shard.shards === 1 ? path.join(outDir, runId) : path.join(outDir, runId, `shard-${shard.shard + 1}-of-${shard.shards}`);
-  mkdirSync(runDir, { recursive: true });
+  // checked before anything starts: a file, /proc or a read-only mount is a clear exit 2, not a hang
+  const outName = o.outDir !== undefined ? '--out' : `${o.loaded.file}: report.dir`;
+  ensureOutputDir(outDir, outName);
+  ensureOutputDir(runDir, outName);
   const devicesInShard = shareCount(scenario.fleet.devices, shard.shard, shard.shards);
   const wanted = o.workers ?? scenario.generator.workers ?? defaultWorkers(scenario.target.type === 'emulator');
   const workers = Math.max(1, Math.min(wanted, Math.max(1, devicesInShard)));
@@ -104,13 +117,14 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   }
 
   const credentialsDir = o.saveCredentialsDir === undefined ? undefined : prepareCredentialsDir(o.saveCredentialsDir);
+  const events = new EventsWriter(path.join(runDir, 'events.jsonl'), o.eventsWriterDeps);
   const target = await o.startTarget();
-  const events = new EventsWriter(path.join(runDir, 'events.jsonl'));
   const state = new RunState();
   const record = (e: RunEvent) => {
     events.append(e);
     state.apply(e);
   };
+
   const startMs = Date.now() + (o.warmupMs ?? 300);
   record({
     type: 'meta',
@@ -128,6 +142,11 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     plan: describeLoad(scenario.load, scenario.fleet.devices),
     warnings: capacity.warnings,
   });
+  const metaFailure = events.failure;
+  if (metaFailure !== undefined) {
+    await target.close().catch(() => undefined);
+    throw new RunError('EVENTS_WRITE_FAILED', `cannot write ${events.file}: ${metaFailure.description}; the run was not started`);
+  }
 
   let peakRss = process.memoryUsage().rss;
   const inFlight = new Map<number, number>();
@@ -157,7 +176,17 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   });
 
   let interrupted: string | undefined;
+  let stopped: StopDecision | undefined;
   let hardStop: NodeJS.Timeout | undefined;
+  // a full disk (or EIO) under events.jsonl stops the run cleanly; the report is still built from memory
+  events.onFailure = () => {
+    if (stopped !== undefined || interrupted !== undefined) return;
+    stopped = { reason: EVENTS_WRITE_FAILED, detail: `cannot write ${events.file}: ${events.failure?.description ?? 'write failed'}` };
+    o.onStop?.(stopped);
+    pool.stop(EVENTS_WRITE_FAILED);
+    const grace = Math.max(scenario.flow.connectTimeout, scenario.flow.replyTimeout) + 2000;
+    hardStop = setTimeout(() => void pool.terminate(EVENTS_WRITE_FAILED), grace);
+  };
   const onAbort = () => {
     interrupted = typeof o.signal?.reason === 'string' ? o.signal.reason : 'interrupted';
     pool.stop('interrupted');
@@ -167,7 +196,6 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   o.signal?.addEventListener('abort', onAbort, { once: true });
   // knee search and abortOnFail thresholds: checked on the merged results every second
   const guard = createRunGuard(scenario);
-  let stopped: StopDecision | undefined;
   const checkGuard = (elapsed: number) => {
     if (guard === undefined || stopped !== undefined || interrupted !== undefined) return;
     stopped = guard.check(state.metrics, devicesInShard, elapsed);
@@ -219,14 +247,16 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   await target.close().catch(() => undefined);
 
   const crashedStop = pool.crashed.length > 0 && (o.onWorkerCrash ?? scenario.generator.onWorkerCrash) === 'stop';
-  const status = interrupted !== undefined ? 'interrupted' : runError !== undefined || crashedStop ? 'failed' : 'completed';
+  const writeFailed = events.failure !== undefined;
+  const status = interrupted !== undefined ? 'interrupted' : runError !== undefined || crashedStop || writeFailed ? 'failed' : 'completed';
   const endEvent: RunEvent = {
     type: 'end',
     t: Date.now(),
     endedAt: new Date().toISOString(),
     status,
     peakRssBytes: peakRss,
-    ...(interrupted !== undefined ? { reason: interrupted } : crashedStop ? { reason: 'worker_crashed' } : stopped !== undefined ? { reason: stopped.reason } : {}),
+    ...(interrupted !== undefined ? { reason: interrupted } : crashedStop ? { reason: 'worker_crashed' } : stopped !== undefined ? { reason: stopped.reason } : writeFailed ? { reason: EVENTS_WRITE_FAILED } : {}),
+    ...(events.failure === undefined ? {} : { warnings: [eventsFailureWarning(events.file, events.failure.description, runDir)] }),
   };
   record(endEvent);
   events.sync();

@@ -101,3 +101,28 @@ test('validate | head -1: a closed stdout ends the command quietly', async () =>
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '');
 });
+
+test('run --out: a file, a path inside a file and a folder under /proc exit 2 naming --out, before the run starts', async () => {
+  const ws = makeWorkspace({ 'scenarios/s.yaml': smallScenario(2), afile: 'x' });
+  const cases: Array<[string, RegExp]> = [
+    ['afile', /--out .*afile: is a file, not a folder/],
+    ['afile/sub', /afile is a file, not a folder/],
+    ['/proc/fleetsim-out-test', /cannot create the folder \/proc\/fleetsim-out-test/],
+  ];
+  for (const [dir, pattern] of cases) {
+    const r = await runCli(['run', 'scenarios/s.yaml', '--out', dir, '--quiet'], { cwd: ws, timeoutMs: 30_000 });
+    assertBadInput(r, pattern);
+  }
+});
+
+test('run: events.jsonl on a device that is always full (/dev/full) ends with exit 3 naming the file and ENOSPC, no stack trace', async () => {
+  const ws = makeWorkspace({ 'scenarios/s.yaml': smallScenario(2) });
+  const { mkdirSync, symlinkSync, existsSync } = await import('node:fs');
+  if (!existsSync('/dev/full')) return;
+  mkdirSync(path.join(ws, 'out', 'r1'), { recursive: true });
+  symlinkSync('/dev/full', path.join(ws, 'out', 'r1', 'events.jsonl'));
+  const r = await runCli(['run', 'scenarios/s.yaml', '--out', 'out', '--run-id', 'r1', '--quiet'], { cwd: ws, timeoutMs: 60_000 });
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /events\.jsonl: no space left on the device \(ENOSPC\)/);
+  assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/);
+});
