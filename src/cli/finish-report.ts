@@ -17,6 +17,7 @@ import {
   writeReports,
   ReportWriteError,
   type ReportFormat,
+  type SummaryOptions,
   type RunReport,
 } from '../index.js';
 import { ExitCode } from './exit-codes.js';
@@ -114,6 +115,8 @@ export interface FinishOptions {
   baseline?: { report: RunReport; source: string; tolerancePct: number } | undefined;
   /** print the summary (false: --quiet) */
   summary: boolean;
+  /** how the summary is laid out (plan already shown, terminal width) */
+  summaryOptions?: SummaryOptions;
   color: ChalkInstance;
   /** lines printed just before the list of files written */
   before?: string[];
@@ -143,7 +146,7 @@ export function finishReport(report: RunReport, o: FinishOptions): number {
     writeError = e;
     written = e.written;
   }
-  if (o.summary) out(formatSummary(report, o.color));
+  if (o.summary) out(formatSummary(report, o.color, o.summaryOptions));
   if (report.comparison !== undefined) out(`\n${o.color.bold('Baseline comparison')}\n${formatComparison(report.comparison)}`);
   out('');
   for (const line of o.before ?? []) out(line);
