@@ -37,7 +37,8 @@ export interface RunOptions {
   /** test seam: the file operations events.jsonl is written with (a test makes them fail like a full disk) */
   eventsWriterDeps?: EventsWriterDeps;
   loaded: LoadedScenario;
-  startTarget: () => Promise<StartedTarget>;
+  /** starts the target; `runDir` is the run's folder (the emulator writes hook logs under it) */
+  startTarget: (ctx?: { runDir: string }) => Promise<StartedTarget>;
   /** generator worker threads; default: cores, minus one when the emulator shares the machine */
   workers?: number;
   shard?: { shard: number; shards: number };
@@ -124,7 +125,7 @@ function eventsFailureWarning(file: string, description: string, runDir: string)
 export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const plan = planRun(o);
   const credentialsDir = o.saveCredentialsDir === undefined ? undefined : prepareCredentialsDir(o.saveCredentialsDir);
-  const target = await o.startTarget();
+  const target = await o.startTarget({ runDir: plan.runDir });
   const log = openRunLog(o, plan, target);
   const metaFailure = log.events.failure;
   if (metaFailure !== undefined) {
