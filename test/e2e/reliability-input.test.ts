@@ -126,3 +126,20 @@ test('run: events.jsonl on a device that is always full (/dev/full) ends with ex
   assert.match(r.stderr, /events\.jsonl: no space left on the device \(ENOSPC\)/);
   assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/);
 });
+
+test('run: a rejection reason reaches report.json, the console summary and report.html with its count', async () => {
+  const scenario = smallScenario(3).replace('file: templates/fleet-prov-test-template.json', 'file: templates/fleet-prov-test-template.json\n      enabled: false');
+  const ws = makeWorkspace({ 'scenarios/s.yaml': scenario });
+  const r = await runCli(['run', 'scenarios/s.yaml', '--out', 'out', '--run-id', 'r1'], { cwd: ws, timeoutMs: 60_000 });
+  assert.ok(r.code === 0 || r.code === 1, `${r.code} ${r.stderr}`);
+  const report = JSON.parse(readFileSync(path.join(ws, 'out', 'r1', 'report.json'), 'utf8')) as {
+    schemaVersion: number;
+    rejections: Array<{ api: string; count: number; messages?: Array<{ message: string; count: number }> }>;
+  };
+  assert.equal(report.schemaVersion, 1);
+  const rt = report.rejections.find((x) => x.api === 'RegisterThing');
+  assert.ok(rt, JSON.stringify(report.rejections));
+  assert.deepEqual(rt.messages, [{ message: 'Template fleet-prov-test-template is disabled.', count: rt.count }]);
+  assert.match(r.stdout, /\n\s+\d+ {2}Template fleet-prov-test-template is disabled\./);
+  assert.match(readFileSync(path.join(ws, 'out', 'r1', 'report.html'), 'utf8'), /Template fleet-prov-test-template is disabled\./);
+});
