@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { formatDuration } from '../../util/duration.js';
 import { duration, positiveInt } from '../../util/zod-fields.js';
-import { asArrivals, stageArrivalOffsets } from '../arrivals.js';
+import { asArrivals, countStageArrivals, stageArrivalTimes } from '../arrivals.js';
 import { defineLoadModel } from './types.js';
 
 const stage = z.strictObject({
@@ -32,14 +32,14 @@ export const openModel = defineLoadModel({
   name: 'open',
   schema: openLoadSchema,
   describe(load, devices) {
-    const planned = stageArrivalOffsets(load.stages, devices).length;
+    const planned = countStageArrivals(load.stages, devices);
     const parts = load.stages.map((s) =>
       s.from !== undefined && s.from !== s.rate ? `ramp ${s.from}→${s.rate}/s over ${formatDuration(s.duration)}` : `${s.rate}/s for ${formatDuration(s.duration)}`,
     );
     const tail = planned < devices ? `; the stages only schedule ${planned} of ${devices} devices, the rest are not started` : '';
     return `open model: ${parts.join(', then ')}; ${planned} arrivals, at most ${load.maxInFlight} in flight, arrivals more than ${formatDuration(load.startTolerance)} late are dropped${tail}`;
   },
-  schedule: (load, devices) => asArrivals(stageArrivalOffsets(load.stages, devices)),
+  schedule: (load, devices) => asArrivals(stageArrivalTimes(load.stages, devices)),
   inFlight: (load) => load.maxInFlight,
   runner: (load) => ({ kind: 'timed', startToleranceMs: load.startTolerance }),
 });
