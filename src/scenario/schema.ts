@@ -88,7 +88,7 @@ const flow = z
     mqttVersion: z.union([z.literal(4), z.literal(5)], { error: 'must be 4 (MQTT 3.1.1) or 5' }).default(4),
     keepalive: z.number().int().min(30, 'must be 30-1200 (AWS IoT limits)').max(1200, 'must be 30-1200 (AWS IoT limits)').default(60),
     connectTimeout: duration.default(10_000),
-    replyTimeout: duration.default(30_000),
+    replyTimeout: duration.refine((ms) => ms > 0, 'must be longer than 0 (every request would time out at once)').default(30_000),
     verify: z
       .strictObject({
         enabled: z.boolean().default(true),

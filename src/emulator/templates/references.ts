@@ -34,7 +34,9 @@ export function checkTemplateReferences(body: TemplateBody): ValidationIssue[] {
       return;
     }
     if (name === 'Ref') {
-      if (typeof arg === 'string' && !declared(arg)) {
+      if (typeof arg !== 'string') {
+        issues.push({ path: at, message: `Ref takes a parameter name (a string), not ${Array.isArray(arg) ? 'a list' : arg === null ? 'null' : typeof arg === 'object' ? 'an object' : `a ${typeof arg}`}` });
+      } else if (!declared(arg)) {
         issues.push({ path: at, message: `Ref "${arg}" names no parameter declared in Parameters (declared: ${declaredList(body)})` });
       }
       return;
