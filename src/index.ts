@@ -7,7 +7,7 @@ export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/e
 export { runScenario, newRunId, defaultWorkers, type RunOptions, type RunOutcome } from './orchestrator/run.js';
 export { describeLoad } from './load/models/index.js';
 export { buildReport, type RunReport } from './report/build.js';
-export { writeReports, rebuildReport, parseReportFormats, REPORT_FORMATS, type ReportFormat } from './report/write.js';
+export { writeReports, rebuildReport, parseReportFormats, REPORT_FORMATS, ReportWriteError, type ReportFormat } from './report/write.js';
 export { renderHtmlReport } from './report/html.js';
 export { renderJunit } from './report/junit.js';
 export { compareReports, formatComparison, loadReportFile, parseTolerance, type Comparison } from './report/compare.js';

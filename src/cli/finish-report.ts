@@ -15,6 +15,7 @@ import {
   parseReportFormats,
   parseTolerance,
   writeReports,
+  ReportWriteError,
   type ReportFormat,
   type SummaryOptions,
   type RunReport,
@@ -135,7 +136,16 @@ function printWritten(written: Partial<Record<ReportFormat, string>>): void {
 /** Compare with the baseline, write the report files, print the summary and the verdict; returns the exit code. */
 export function finishReport(report: RunReport, o: FinishOptions): number {
   if (o.baseline !== undefined) report.comparison = compareReports(o.baseline.report, report, { tolerancePct: o.baseline.tolerancePct, baselineSource: o.baseline.source });
-  const written = writeReports(o.dir, report, o.formats);
+  // a full disk or EIO while writing: the summary still prints, then what failed (exit 3)
+  let written: Partial<Record<ReportFormat, string>>;
+  let writeError: ReportWriteError | undefined;
+  try {
+    written = writeReports(o.dir, report, o.formats);
+  } catch (e) {
+    if (!(e instanceof ReportWriteError)) throw e;
+    writeError = e;
+    written = e.written;
+  }
   if (o.summary) out(formatSummary(report, o.color, o.summaryOptions));
   if (report.comparison !== undefined) out(`\n${o.color.bold('Baseline comparison')}\n${formatComparison(report.comparison)}`);
   out('');
@@ -145,5 +155,10 @@ export function finishReport(report: RunReport, o: FinishOptions): number {
   const v = exitCodeFor(report, o.context);
   for (const line of v.out) out(line);
   for (const line of v.err) err(line);
+  if (writeError !== undefined) {
+    for (const f of writeError.failures) err(`fleetsim: cannot write ${f.file}: ${f.description}`);
+    err(`hint: ${writeError.hint ?? ''}`);
+    return ExitCode.RunFailed;
+  }
   return v.code;
 }

@@ -2,7 +2,21 @@
 import { FleetsimError, InputError } from '../index.js';
 import { ExitCode } from './exit-codes.js';
 
-export const out = (s: string): void => void process.stdout.write(`${s}\n`);
+/** Set once stdout's reader has gone (`fleetsim validate x | head -1`): further output is dropped. */
+let stdoutClosed = false;
+// a closed pipe ends the output quietly, not with an unhandled EPIPE and a stack trace
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+    stdoutClosed = true;
+    return;
+  }
+  stdoutClosed = true;
+  process.stderr.write(`fleetsim: cannot write to standard output: ${e.code ?? e.message}\n`);
+});
+
+export const out = (s: string): void => {
+  if (!stdoutClosed) process.stdout.write(`${s}\n`);
+};
 export const err = (s: string): void => void process.stderr.write(`${s}\n`);
 
 /** Print an error without a stack trace (unless FLEETSIM_DEBUG is set) and return its exit code. */

@@ -88,7 +88,7 @@ export class ProvisioningExchange {
     if (reply.kind === 'rejected') {
       const e = isErrorResponse(decoded) ? decoded : { statusCode: 0, errorCode: 'Unparseable', errorMessage: '' };
       this.metrics.count('rejected', { api, status: e.statusCode, code: e.errorCode });
-      this.metrics.rejection(api, e.statusCode, e.errorCode);
+      this.metrics.rejection(api, e.statusCode, e.errorCode, e.errorMessage);
       // a pre-provisioning hook failure names the hook's errorType (src/protocol/hook.ts)
       const hook = parseHookFailure(e.errorMessage);
       throw new StepFailure('rejected', `${api} rejected: ${e.statusCode} ${e.errorCode} ${e.errorMessage}`, {

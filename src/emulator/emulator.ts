@@ -61,6 +61,8 @@ export interface EmulatorOptions {
   tlsSessionResumption?: boolean;
   /** the clock ownership tokens expire on (default Date.now; tests pass a fake one) */
   now?: () => number;
+  /** seconds of per-second stats kept, older ones summed (default: all, as a run's report reads every second; the standalone emulator keeps an hour) */
+  statsWindowSeconds?: number;
 }
 
 export interface ClaimCredentials {
@@ -211,7 +213,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
   const ca = loadCa(o);
   const pki = issueEndpointCertificates(ca);
   const claimPolicyName = registerClaim(registry, pki.claim.cert, o);
-  const stats = new ServerStats();
+  const stats = new ServerStats(o.statsWindowSeconds);
   const service = new ProvisioningService({
     ca,
     registry,

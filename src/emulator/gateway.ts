@@ -64,16 +64,26 @@ function certificateIdOf(req: ConnectRequest): string | undefined {
 
 const identityOf = (client: BrokerClient) => client.context as ConnectionIdentity;
 
+/** Distinct SNI names counted by name; clients choose them, so past this many they count as `other` (a long-running emulator stays bounded). */
+const MAX_SNI_NAMES = 32;
+
 /** The broker hooks that apply AWS IoT's certificate, policy and quota rules. */
 export function createGateway(o: GatewayOptions): BrokerHooks {
   const { registry, quotas, faults, stats } = o;
   const authorizer = new PolicyAuthorizer(registry);
+  const sniNames = new Set<string>();
+  const sniLabel = (name: string): string => {
+    if (sniNames.has(name)) return name;
+    if (sniNames.size >= MAX_SNI_NAMES) return 'other';
+    sniNames.add(name);
+    return name;
+  };
 
   const authenticate = (req: ConnectRequest): AuthenticateResult => {
     stats.count('connect_attempts');
     // what the client offered in its TLS ClientHello (AWS requires SNI, and ALPN x-amzn-mqtt-ca on 443)
     stats.count(`tls_alpn{protocol=${req.transport.alpnProtocol || 'none'}}`);
-    stats.count(`tls_sni{name=${req.transport.servername || 'none'}}`);
+    stats.count(`tls_sni{name=${sniLabel(req.transport.servername || 'none')}}`);
     const quota = quotas.takeConnect(req.clientId);
     if (quota !== 'ok') {
       stats.count(`connects_throttled{quota=${quota}}`);

@@ -1,6 +1,7 @@
 /**
- * Arrival plans shared by the load models: the `Arrival` record every model's schedule() returns,
- * and the exact arrival times of piecewise-linear rate stages (open and step models).
+ * Arrival plans shared by the load models: the `Arrival` record every model's schedule() yields,
+ * and the exact arrival times of piecewise-linear rate stages (open and step models). Schedules
+ * are lazy (generators, in time order): their memory does not grow with fleet.devices.
  */
 
 export interface Arrival {
@@ -21,10 +22,11 @@ export interface RateStage {
 
 /**
  * Arrival times for piecewise-linear rate stages: the k-th arrival happens when the integral of
- * the rate reaches k (k = 0, 1, 2, ...), so the counts per second match the rate exactly.
+ * the rate reaches k (k = 0, 1, 2, ...), so the counts per second match the rate exactly. Lazy:
+ * one offset at a time, in time order, so a schedule of many devices holds no array.
  */
-export function stageArrivalOffsets(stages: RateStage[], devices: number): number[] {
-  const out: number[] = [];
+export function* stageArrivalTimes(stages: RateStage[], devices: number): Generator<number, void, undefined> {
+  let k = 0;
   let t0 = 0;
   let cumulative = 0; // arrivals accumulated at the start of the stage
   for (const st of stages) {
@@ -33,8 +35,7 @@ export function stageArrivalOffsets(stages: RateStage[], devices: number): numbe
     const r1 = st.rate;
     const d = st.duration / 1000; // seconds
     const stageTotal = ((r0 + r1) / 2) * d;
-    while (out.length < devices) {
-      const k = out.length;
+    while (k < devices) {
       const need = k - cumulative; // arrivals needed into this stage
       // half-open stage [start, end): an arrival exactly at the end belongs to the next stage
       if (need > stageTotal - 1e-9) break;
@@ -43,16 +44,34 @@ export function stageArrivalOffsets(stages: RateStage[], devices: number): numbe
       const a = (r1 - r0) / (2 * d);
       if (Math.abs(a) < 1e-12) t = r0 === 0 ? d : need / r0;
       else t = (-r0 + Math.sqrt(Math.max(0, r0 * r0 + 4 * a * need))) / (2 * a);
-      out.push(Math.round((t0 + t * 1000) * 1000) / 1000);
+      yield Math.round((t0 + t * 1000) * 1000) / 1000;
+      k++;
     }
     cumulative += stageTotal;
     t0 += st.duration;
-    if (out.length >= devices) break;
+    if (k >= devices) break;
   }
-  return out;
 }
 
-/** Offsets as arrivals of the devices 0, 1, 2, ... */
-export function asArrivals(offsets: number[]): Arrival[] {
-  return offsets.map((offsetMs, index) => ({ index, offsetMs }));
+/** The stages' arrival times as an array (small schedules, tests). */
+export function stageArrivalOffsets(stages: RateStage[], devices: number): number[] {
+  return Array.from(stageArrivalTimes(stages, devices));
+}
+
+/** How many arrivals the stages schedule (at most `devices`), counted without holding them. */
+export function countStageArrivals(stages: RateStage[], devices: number): number {
+  let n = 0;
+  for (const _ of stageArrivalTimes(stages, devices)) n++;
+  return n;
+}
+
+/** Offsets as arrivals of the devices 0, 1, 2, ... (lazy). */
+export function* asArrivals(offsets: Iterable<number>): Generator<Arrival, void, undefined> {
+  let index = 0;
+  for (const offsetMs of offsets) yield { index: index++, offsetMs };
+}
+
+/** Devices 0 .. devices-1, each with an offset from `offsetOf` (lazy). */
+export function* indexArrivals(devices: number, offsetOf: (index: number) => number | undefined): Generator<Arrival, void, undefined> {
+  for (let index = 0; index < devices; index++) yield { index, offsetMs: offsetOf(index) };
 }

@@ -24,11 +24,24 @@ export interface Segment {
 
 /** Global device indices owned by one segment, ascending. */
 export function segmentIndices(total: number, seg: Segment): number[] {
-  const out: number[] = [];
-  for (let k = seg.shard, j = 0; k < total; k += seg.shards, j++) {
-    if (j % seg.workers === seg.worker) out.push(k);
+  return Array.from(segmentIndexRange(seg.shard, total, seg));
+}
+
+/** Whether global device index `k` belongs to the segment (the rule segmentIndices applies, without a list). */
+export function inSegment(k: number, seg: Segment): boolean {
+  return k % seg.shards === seg.shard && Math.floor(k / seg.shards) % seg.workers === seg.worker;
+}
+
+/** The segment's indices in [from, total), ascending, lazily. */
+export function* segmentIndexRange(from: number, total: number, seg: Segment): Generator<number, void, undefined> {
+  for (let k = Math.max(0, from); k < total; k++) {
+    if (k % seg.shards !== seg.shard) {
+      k += (seg.shard - (k % seg.shards) + seg.shards) % seg.shards - 1;
+      continue;
+    }
+    if (Math.floor(k / seg.shards) % seg.workers === seg.worker) yield k;
+    k += seg.shards - 1;
   }
-  return out;
 }
 
 /** Parse `i/n` (1-based, as Playwright's --shard) into a 0-based shard index. */
@@ -39,4 +52,61 @@ export function parseShard(text: string): { shard: number; shards: number } | un
   const n = Number(m[2]);
   if (n < 1 || i < 1 || i > n) return undefined;
   return { shard: i - 1, shards: n };
+}
+
+/**
+ * The segment's devices not yet finished, one bit each (a Set of numbers would cost tens of bytes
+ * per device): what a worker pool keeps to account for a crashed worker's devices.
+ */
+export class SegmentRemaining {
+  private readonly bits: Uint8Array;
+  private count: number;
+
+  constructor(
+    private readonly total: number,
+    private readonly seg: Segment,
+  ) {
+    const n = shareCount(shareCount(total, seg.shard, seg.shards), seg.worker, seg.workers);
+    this.bits = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
+    this.count = n;
+    // the bits past n stay unused: positions are always < n
+  }
+
+  /** The segment-local position of global index k (k must belong to the segment). */
+  private position(k: number): number {
+    return Math.floor(Math.floor(k / this.seg.shards) / this.seg.workers);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Mark index k finished; false when it was not pending (or is not the segment's). */
+  delete(k: number): boolean {
+    if (!Number.isInteger(k) || k < 0 || k >= this.total || !inSegment(k, this.seg)) return false;
+    const p = this.position(k);
+    const mask = 1 << (p & 7);
+    const byte = this.bits[p >> 3]!;
+    if ((byte & mask) === 0) return false;
+    this.bits[p >> 3] = byte & ~mask;
+    this.count--;
+    return true;
+  }
+
+  has(k: number): boolean {
+    if (!Number.isInteger(k) || k < 0 || k >= this.total || !inSegment(k, this.seg)) return false;
+    const p = this.position(k);
+    return (this.bits[p >> 3]! & (1 << (p & 7))) !== 0;
+  }
+
+  clear(): void {
+    this.bits.fill(0);
+    this.count = 0;
+  }
+
+  /** The pending indices, ascending. */
+  *[Symbol.iterator](): Generator<number, void, undefined> {
+    if (this.count === 0) return;
+    for (const k of segmentIndexRange(0, this.total, this.seg)) if (this.has(k)) yield k;
+  }
 }

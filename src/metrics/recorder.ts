@@ -4,7 +4,7 @@
  */
 import { LatencyHistogram } from './histogram.js';
 import { counterKey, type CounterLabels, type CounterName, type TotalKey } from './names.js';
-import { emptyOutcomes, type MetricsSnapshot, type OutcomeCounts, type RejectionCount } from './snapshot.js';
+import { emptyOutcomes, RejectionTally, REJECTION_MESSAGES_TRACKED, type MetricsSnapshot, type OutcomeCounts } from './snapshot.js';
 
 export type Outcome =
   | { kind: 'provisioned' }
@@ -23,7 +23,7 @@ export class MetricsRecorder {
   private series: Record<string, Record<string, number>> = {};
   private totals: Record<string, number> = {};
   private outcomes: OutcomeCounts = emptyOutcomes();
-  private rejections = new Map<string, RejectionCount>();
+  private rejections = new Map<string, RejectionTally>();
 
   /**
    * @param startMs wall-clock start of the run (period 0 begins here)
@@ -73,11 +73,15 @@ export class MetricsRecorder {
     this.count(o.kind === 'provisioned' ? 'provisioned' : o.kind, o.kind === 'provisioned' ? undefined : { reason: o.reason });
   }
 
-  rejection(api: string, statusCode: number, errorCode: string): void {
-    const key = `${api}|${statusCode}|${errorCode}`;
-    const cur = this.rejections.get(key);
-    if (cur === undefined) this.rejections.set(key, { api, statusCode, errorCode, count: 1 });
-    else cur.count += 1;
+  /** Count one rejected reply; `message` is the target's errorMessage (kept per distinct text, bounded). */
+  rejection(api: string, statusCode: number, errorCode: string, message?: string): void {
+    const key = RejectionTally.key(api, statusCode, errorCode);
+    let cur = this.rejections.get(key);
+    if (cur === undefined) {
+      cur = new RejectionTally(api, statusCode, errorCode);
+      this.rejections.set(key, cur);
+    }
+    cur.add(1, message);
   }
 
   /** The change since the previous drain; resets the recorder's delta state. */
@@ -105,7 +109,8 @@ export class MetricsRecorder {
       series: this.series,
       totals: this.totals,
       outcomes: this.outcomes,
-      rejections: [...this.rejections.values()],
+      // a delta keeps every tracked message: the accumulator decides which the report lists
+      rejections: [...this.rejections.values()].map((t) => t.toCount(REJECTION_MESSAGES_TRACKED)),
     };
     this.series = {};
     this.totals = {};

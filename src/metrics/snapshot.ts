@@ -11,6 +11,76 @@ export interface RejectionCount {
   statusCode: number;
   errorCode: string;
   count: number;
+  /**
+   * The target's errorMessage per distinct text, most frequent first: at most
+   * REJECTION_MESSAGES_SHOWN (texts cut to REJECTION_MESSAGE_CHARS). Absent in older reports and
+   * when no rejection carried a message.
+   */
+  messages?: Array<{ message: string; count: number }>;
+  /** rejections whose message is not among `messages` (more distinct texts than are kept) */
+  otherMessages?: number;
+}
+
+/** Distinct rejection messages a report lists per (api, statusCode, errorCode); the rest count as other. */
+export const REJECTION_MESSAGES_SHOWN = 20;
+/** Distinct messages tracked per (api, statusCode, errorCode) while a run accumulates; later new texts count as other. */
+export const REJECTION_MESSAGES_TRACKED = 200;
+/** A message longer than this is cut (with an ellipsis) before it is counted. */
+export const REJECTION_MESSAGE_CHARS = 300;
+
+/**
+ * One (api, statusCode, errorCode) rejection count with its messages, bounded: at most
+ * REJECTION_MESSAGES_TRACKED distinct texts, so a target that puts a device name in every
+ * message cannot grow memory or the report with the fleet.
+ */
+export class RejectionTally {
+  count = 0;
+  private readonly messages = new Map<string, number>();
+  private other = 0;
+
+  constructor(
+    readonly api: string,
+    readonly statusCode: number,
+    readonly errorCode: string,
+  ) {}
+
+  static key(api: string, statusCode: number, errorCode: string): string {
+    return `${api}|${statusCode}|${errorCode}`;
+  }
+
+  /** Count `n` rejections carrying `message` (undefined or empty: no message). */
+  add(n: number, message?: string): void {
+    this.count += n;
+    if (message === undefined || message === '') return;
+    this.addMessage(message, n);
+  }
+
+  /** Fold in a RejectionCount (a drained delta or another shard's). */
+  merge(r: RejectionCount): void {
+    this.count += r.count;
+    for (const m of r.messages ?? []) this.addMessage(m.message, m.count);
+    this.other += r.otherMessages ?? 0;
+  }
+
+  private addMessage(message: string, n: number): void {
+    const text = message.length > REJECTION_MESSAGE_CHARS ? `${message.slice(0, REJECTION_MESSAGE_CHARS - 1)}…` : message;
+    const cur = this.messages.get(text);
+    if (cur !== undefined) this.messages.set(text, cur + n);
+    else if (this.messages.size < REJECTION_MESSAGES_TRACKED) this.messages.set(text, n);
+    else this.other += n;
+  }
+
+  /** The report's form: the most frequent REJECTION_MESSAGES_SHOWN messages, the rest as otherMessages. */
+  toCount(shown = REJECTION_MESSAGES_SHOWN): RejectionCount {
+    const out: RejectionCount = { api: this.api, statusCode: this.statusCode, errorCode: this.errorCode, count: this.count };
+    if (this.messages.size === 0 && this.other === 0) return out;
+    const sorted = [...this.messages].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    let other = this.other;
+    for (const [, n] of sorted.slice(shown)) other += n;
+    out.messages = sorted.slice(0, shown).map(([message, count]) => ({ message, count }));
+    if (other > 0) out.otherMessages = other;
+    return out;
+  }
 }
 
 export interface OutcomeCounts {
@@ -56,7 +126,7 @@ export class SnapshotAccumulator {
   private readonly index = new SeriesTotals(this.series);
   readonly totals: Record<string, number> = {};
   readonly outcomes: OutcomeCounts = emptyOutcomes();
-  private readonly rejectionMap = new Map<string, RejectionCount>();
+  private readonly rejectionMap = new Map<string, RejectionTally>();
 
   add(s: MetricsSnapshot): void {
     for (const [name, enc] of Object.entries(s.histograms)) this.histogram(name).addEncoded(enc);
@@ -69,10 +139,13 @@ export class SnapshotAccumulator {
     addCounts(this.outcomes.failed, s.outcomes.failed);
     addCounts(this.outcomes.dropped, s.outcomes.dropped);
     for (const r of s.rejections) {
-      const key = `${r.api}|${r.statusCode}|${r.errorCode}`;
-      const cur = this.rejectionMap.get(key);
-      if (cur === undefined) this.rejectionMap.set(key, { ...r });
-      else cur.count += r.count;
+      const key = RejectionTally.key(r.api, r.statusCode, r.errorCode);
+      let cur = this.rejectionMap.get(key);
+      if (cur === undefined) {
+        cur = new RejectionTally(r.api, r.statusCode, r.errorCode);
+        this.rejectionMap.set(key, cur);
+      }
+      cur.merge(r);
     }
   }
 
@@ -95,7 +168,7 @@ export class SnapshotAccumulator {
   }
 
   rejections(): RejectionCount[] {
-    return [...this.rejectionMap.values()].sort((a, b) => b.count - a.count || a.api.localeCompare(b.api));
+    return [...this.rejectionMap.values()].map((t) => t.toCount()).sort((a, b) => b.count - a.count || a.api.localeCompare(b.api));
   }
 
   /** Everything accumulated so far, as one snapshot (for a shard's raw result). */

@@ -1,12 +1,12 @@
 /**
- * One generator: runs its segment of the devices and reports every second. Runs inside a worker
+ * One generator: runs its segment of the devices and reports every half second. Runs inside a worker
  * thread (worker-entry.ts), but knows nothing about threads: events go to a callback.
  */
 import { setMaxListeners } from 'node:events';
 import { createSecureContext } from 'node:tls';
 import { MetricsRecorder } from '../metrics/recorder.js';
-import { inFlightSlots, kneeSearchOf, scheduleArrivals } from '../load/models/index.js';
-import { segmentIndices, shareCount } from '../load/split.js';
+import { arrivalsOf, inFlightSlots, kneeSearchOf } from '../load/models/index.js';
+import { inSegment, segmentIndexRange, shareCount } from '../load/split.js';
 import { renderPattern } from '../util/patterns.js';
 import type { DeviceResult, DeviceSettings, DeviceSpec } from '../device/types.js';
 import { CredentialsWriter } from './credentials.js';
@@ -15,7 +15,11 @@ import { HealthProbe } from './health.js';
 import type { StartCommand, WorkerEvent } from './protocol.js';
 import { runShare } from './run-share.js';
 
-export const PROGRESS_INTERVAL_MS = 1000;
+/**
+ * How often a generator reports (each report is appended to events.jsonl at once): what a kill -9
+ * can lose is at most this plus the hop to the main thread (issue 12: at most 1 s).
+ */
+export const PROGRESS_INTERVAL_MS = 500;
 
 /** Render one device's identity from the fleet patterns. */
 export function makeDeviceSpec(s: Scenario, runId: string, shard: number, index: number, intendedStartMs?: number): DeviceSpec {
@@ -67,10 +71,19 @@ export class Generator {
 
   async run(): Promise<void> {
     const { scenario: s, segment, target, runId } = this.cmd;
-    const mine = new Set(segmentIndices(s.fleet.devices, segment));
-    const arrivals = scheduleArrivals(s.load, s.fleet.devices).filter((a) => mine.has(a.index));
-    // Indices the load model does not schedule at all (open stages too short) still get an outcome.
-    const scheduled = new Set(arrivals.map((a) => a.index));
+    // the schedule is lazy (load/models): this segment's arrivals are picked as they come, no list
+    // of the fleet is ever held; the model schedules devices 0, 1, 2, ... so `scheduledEnd` is
+    // where its schedule stopped once it has been read to the end
+    let scheduledEnd = 0;
+    const all = arrivalsOf(s.load, s.fleet.devices);
+    const arrivals = {
+      *[Symbol.iterator]() {
+        for (const a of all) {
+          scheduledEnd = a.index + 1;
+          if (inSegment(a.index, segment)) yield a;
+        }
+      },
+    };
     const totalSlots = inFlightSlots(s.load, s.fleet.devices);
     // shard first, then worker: shards may run different worker counts and still add up to the total
     const slots = Math.max(1, shareCount(shareCount(totalSlots, segment.shard, segment.shards), segment.worker, segment.workers));
@@ -85,9 +98,6 @@ export class Generator {
       maxTimer = setTimeout(() => this.stop('max_duration'), Math.max(0, this.cmd.startMs + s.load.maxDuration - Date.now()));
     }
     try {
-      for (const index of mine) {
-        if (!scheduled.has(index)) this.record({ index, clientId: makeDeviceSpec(s, runId, segment.shard, index).clientId, outcome: { kind: 'dropped', reason: 'not_scheduled' }, attempts: 0 }, true);
-      }
       await runShare({
         arrivals,
         load: s.load,
@@ -112,6 +122,11 @@ export class Generator {
         },
         onResult: (r) => this.record(r, false),
       });
+      // runShare reads the schedule to its end (starting, or dropping what it cannot start): the
+      // indices after the last scheduled one (open stages too short) still get an outcome
+      for (const index of segmentIndexRange(scheduledEnd, s.fleet.devices, segment)) {
+        this.record({ index, clientId: makeDeviceSpec(s, runId, segment.shard, index).clientId, outcome: { kind: 'dropped', reason: 'not_scheduled' }, attempts: 0 }, true);
+      }
     } finally {
       clearInterval(this.timer);
       if (maxTimer !== undefined) clearTimeout(maxTimer);

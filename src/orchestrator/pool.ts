@@ -3,7 +3,7 @@
  * sure every device ends with exactly one outcome even when a worker dies.
  */
 import { Worker } from 'node:worker_threads';
-import { segmentIndices } from '../load/split.js';
+import { SegmentRemaining } from '../load/split.js';
 import { emptySnapshot, type MetricsSnapshot } from '../metrics/snapshot.js';
 import type { DeviceResult } from '../device/types.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -28,7 +28,8 @@ export interface PoolOptions {
 interface WorkerState {
   worker: Worker;
   index: number;
-  pending: Set<number>;
+  /** the worker's devices without an outcome yet (one bit each) */
+  pending: SegmentRemaining;
   started: Set<number>;
   done: boolean;
   lastHealth?: GeneratorHealth;
@@ -50,9 +51,9 @@ export class WorkerPool {
     const { o } = this;
     const waits: Promise<void>[] = [];
     for (let w = 0; w < o.workers; w++) {
-      const indices = segmentIndices(o.scenario.fleet.devices, { shard: o.shard, shards: o.shards, worker: w, workers: o.workers });
+      const pending = new SegmentRemaining(o.scenario.fleet.devices, { shard: o.shard, shards: o.shards, worker: w, workers: o.workers });
       const worker = new Worker(ENTRY, { workerData: { worker: w } });
-      const st: WorkerState = { worker, index: w, pending: new Set(indices), started: new Set(), done: false };
+      const st: WorkerState = { worker, index: w, pending, started: new Set(), done: false };
       this.states.push(st);
       waits.push(this.watch(st));
       const cmd: WorkerCommand = {

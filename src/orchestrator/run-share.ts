@@ -5,14 +5,14 @@
  * start within the start tolerance (in-flight cap reached, or the generator's timer late) is
  * dropped with its reason, never silently delayed.
  */
-import pLimit from 'p-limit';
 import { loadRunner, type Arrival, type LoadConfig } from '../load/models/index.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import { VirtualDevice } from '../device/device.js';
 import type { DeviceResult, DeviceSettings, DeviceSpec, DeviceTarget } from '../device/types.js';
 
 export interface ShareInput {
-  arrivals: Arrival[];
+  /** this share's arrivals, in time order (a load model's lazy schedule, filtered): read once, to the end */
+  arrivals: Iterable<Arrival>;
   load: LoadConfig;
   /** this share of the model's in-flight slots (load/models: inFlight), already split */
   slots: number;
@@ -52,16 +52,20 @@ async function runOne(input: ShareInput, spec: DeviceSpec): Promise<void> {
 }
 
 async function runSlots(input: ShareInput): Promise<void> {
-  const limit = pLimit(Math.max(1, input.slots));
-  await Promise.all(
-    input.arrivals.map((a) =>
-      limit(async () => {
-        if (input.signal.aborted) return dropped(input, a.index, abortReason(input.signal));
-        input.onStart?.(a.index, 0);
-        await runOne(input, input.makeSpec(a.index, undefined));
-      }),
-    ),
-  );
+  // one lane per slot, each taking the next arrival when its device finishes: nothing per device is queued
+  const it = input.arrivals[Symbol.iterator]();
+  const lane = async (): Promise<void> => {
+    for (let n = it.next(); n.done !== true; n = it.next()) {
+      const a = n.value;
+      if (input.signal.aborted) {
+        dropped(input, a.index, abortReason(input.signal));
+        continue;
+      }
+      input.onStart?.(a.index, 0);
+      await runOne(input, input.makeSpec(a.index, undefined));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, input.slots) }, lane));
 }
 
 function abortReason(signal: AbortSignal): string {
@@ -69,11 +73,12 @@ function abortReason(signal: AbortSignal): string {
 }
 
 async function runTimed(input: ShareInput, tolerance: number): Promise<void> {
-  const queue = [...input.arrivals].sort((a, b) => (a.offsetMs ?? 0) - (b.offsetMs ?? 0));
-  let next = 0;
+  // the schedule comes in time order (load/models/types.ts): read it one arrival at a time
+  const it = input.arrivals[Symbol.iterator]();
+  let head = it.next();
   let inFlight = 0;
   let startedInARow = 0;
-  let blockedAt = -1; // the arrival that waited for a free slot, if any
+  let blockedAt = -1; // index of the arrival that waited for a free slot, if any
   const running = new Set<Promise<void>>();
   let wake: (() => void) | undefined;
   const nudge = () => {
@@ -83,9 +88,9 @@ async function runTimed(input: ShareInput, tolerance: number): Promise<void> {
   };
   input.signal.addEventListener('abort', nudge, { once: true });
 
-  while (next < queue.length) {
+  while (head.done !== true) {
     if (input.signal.aborted) break;
-    const a = queue[next] as Arrival;
+    const a = head.value;
     const due = input.startMs + (a.offsetMs ?? 0);
     const wait = due - Date.now();
     if (wait > 1) {
@@ -99,10 +104,10 @@ async function runTimed(input: ShareInput, tolerance: number): Promise<void> {
       // At the cap: the arrival waits for a slot only while it is still within tolerance.
       if (Date.now() - due > tolerance) {
         dropped(input, a.index, 'max_in_flight');
-        next++;
+        head = it.next();
         continue;
       }
-      blockedAt = next;
+      blockedAt = a.index;
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(nudge, Math.max(1, due + tolerance - Date.now() + 1));
@@ -110,8 +115,8 @@ async function runTimed(input: ShareInput, tolerance: number): Promise<void> {
       continue;
     }
     const late = Date.now() - due;
-    const waitedForSlot = blockedAt === next;
-    next++;
+    const waitedForSlot = blockedAt === a.index;
+    head = it.next();
     if (late > tolerance) {
       dropped(input, a.index, waitedForSlot ? 'max_in_flight' : 'generator_behind');
       continue;
@@ -128,6 +133,6 @@ async function runTimed(input: ShareInput, tolerance: number): Promise<void> {
     // devices already started are not starved by the ones still being started
     if (++startedInARow % 32 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  for (; next < queue.length; next++) dropped(input, (queue[next] as Arrival).index, abortReason(input.signal));
+  for (; head.done !== true; head = it.next()) dropped(input, head.value.index, abortReason(input.signal));
   await Promise.all(running);
 }

@@ -5,17 +5,17 @@
  * threshold), and finish (target stats, the end event, report.json).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describeLoad, inFlightSlots } from '../load/models/index.js';
 import { shareCount } from '../load/split.js';
 import { buildReport, type RunReport } from '../report/build.js';
-import { EventsWriter, type ResultRecord, type RunEvent } from '../report/events.js';
+import { EventsWriter, type EventsWriterDeps, type ResultRecord, type RunEvent } from '../report/events.js';
 import { RunState } from '../report/run-state.js';
 import type { ProgressView } from '../report/console.js';
 import { redactScenario, type LoadedScenario } from '../scenario/load.js';
 import { InputError, RunError } from '../util/errors.js';
+import { ensureOutputDir } from '../util/out-dir.js';
 import { checkCapacity } from './preflight.js';
 import { prepareCredentialsDir } from './credentials.js';
 import type { DeviceResult } from '../device/types.js';
@@ -34,6 +34,8 @@ export interface StartedTarget {
 }
 
 export interface RunOptions {
+  /** test seam: the file operations events.jsonl is written with (a test makes them fail like a full disk) */
+  eventsWriterDeps?: EventsWriterDeps;
   loaded: LoadedScenario;
   /** starts the target; `runDir` is the run's folder (the emulator writes hook logs under it) */
   startTarget: (ctx?: { runDir: string }) => Promise<StartedTarget>;
@@ -96,6 +98,7 @@ interface RunPlan {
 
 /** The run's record: every event goes to events.jsonl and into the state the report is built from. */
 interface RunLog {
+  events: EventsWriter;
   startMs: number;
   state: RunState;
   record(e: RunEvent): void;
@@ -111,11 +114,24 @@ interface Driven {
   peakRss: number;
 }
 
+/** Status reason (and dropped reason) of a run stopped because events.jsonl could not be written. */
+export const EVENTS_WRITE_FAILED = 'events_write_failed';
+
+function eventsFailureWarning(file: string, description: string, runDir: string): string {
+  return `cannot write ${file}: ${description}; the run was stopped. This report is built from memory and is complete up to the stop; ` +
+    `events.jsonl ends at the failure. Once there is space, \`fleetsim report ${runDir}\` rebuilds the reports from events.jsonl (up to the failure).`;
+}
+
 export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const plan = planRun(o);
   const credentialsDir = o.saveCredentialsDir === undefined ? undefined : prepareCredentialsDir(o.saveCredentialsDir);
   const target = await o.startTarget({ runDir: plan.runDir });
   const log = openRunLog(o, plan, target);
+  const metaFailure = log.events.failure;
+  if (metaFailure !== undefined) {
+    await target.close().catch(() => undefined);
+    throw new RunError('EVENTS_WRITE_FAILED', `cannot write ${log.events.file}: ${metaFailure.description}; the run was not started`);
+  }
   const driven = await driveLoad(o, plan, target, log, credentialsDir);
   await closeTarget(target, log);
   return finishRun(plan, log, driven);
@@ -128,7 +144,10 @@ function planRun(o: RunOptions): RunPlan {
   const runId = o.runId ?? newRunId();
   const outDir = path.resolve(o.outDir ?? path.resolve(o.loaded.baseDir, '..', scenario.report.dir));
   const runDir = shard.shards === 1 ? path.join(outDir, runId) : path.join(outDir, runId, `shard-${shard.shard + 1}-of-${shard.shards}`);
-  mkdirSync(runDir, { recursive: true });
+  // checked before anything starts: a file, /proc or a read-only mount is a clear exit 2, not a hang
+  const outName = o.outDir !== undefined ? '--out' : `${o.loaded.file}: report.dir`;
+  ensureOutputDir(outDir, outName);
+  ensureOutputDir(runDir, outName);
   const devicesInShard = shareCount(scenario.fleet.devices, shard.shard, shard.shards);
   const wanted = o.workers ?? scenario.generator.workers ?? defaultWorkers(scenario.target.type === 'emulator');
   const workers = Math.max(1, Math.min(wanted, Math.max(1, devicesInShard)));
@@ -151,7 +170,7 @@ function planRun(o: RunOptions): RunPlan {
 /** events.jsonl and the run state, opened with the meta event (t=0 is `warmupMs` from now). */
 function openRunLog(o: RunOptions, plan: RunPlan, target: StartedTarget): RunLog {
   const { scenario } = o.loaded;
-  const events = new EventsWriter(path.join(plan.runDir, 'events.jsonl'));
+  const events = new EventsWriter(path.join(plan.runDir, 'events.jsonl'), o.eventsWriterDeps);
   const state = new RunState();
   const record = (e: RunEvent) => {
     events.append(e);
@@ -175,7 +194,7 @@ function openRunLog(o: RunOptions, plan: RunPlan, target: StartedTarget): RunLog
     warnings: plan.capacityWarnings,
     ...(o.loaded.overrides === undefined ? {} : { overrides: o.loaded.overrides }),
   });
-  return { startMs, state, record, sync: () => events.sync() };
+  return { events, startMs, state, record, sync: () => events.sync() };
 }
 
 /** What the main thread keeps between progress ticks. */
@@ -262,6 +281,15 @@ function watchStops(o: RunOptions, plan: RunPlan, pool: WorkerPool, log: RunLog)
     hardStop = setTimeout(() => void pool.terminate(), 5000);
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  // a full disk (or EIO) under events.jsonl stops the run cleanly; the report is still built from memory
+  log.events.onFailure = (f) => {
+    if (stopped !== undefined || interrupted !== undefined) return;
+    stopped = { reason: EVENTS_WRITE_FAILED, detail: `cannot write ${log.events.file}: ${f.description}` };
+    o.onStop?.(stopped);
+    pool.stop(EVENTS_WRITE_FAILED);
+    const grace = Math.max(scenario.flow.connectTimeout, scenario.flow.replyTimeout) + 2000;
+    hardStop = setTimeout(() => void pool.terminate(EVENTS_WRITE_FAILED), grace);
+  };
   // knee search and abortOnFail thresholds: checked on the merged results every second
   const guard = createRunGuard(scenario);
   return {
@@ -324,14 +352,16 @@ async function closeTarget(target: StartedTarget, log: RunLog): Promise<void> {
 /** The end event and report.json's content; a pool error is rethrown as RUN_FAILED after the record is complete. */
 function finishRun(plan: RunPlan, log: RunLog, d: Driven): RunOutcome {
   const crashedStop = d.pool.crashed.length > 0 && plan.onWorkerCrash === 'stop';
-  const status = d.interrupted !== undefined ? 'interrupted' : d.runError !== undefined || crashedStop ? 'failed' : 'completed';
+  const writeFailure = log.events.failure;
+  const status = d.interrupted !== undefined ? 'interrupted' : d.runError !== undefined || crashedStop || writeFailure !== undefined ? 'failed' : 'completed';
   const endEvent: RunEvent = {
     type: 'end',
     t: Date.now(),
     endedAt: new Date().toISOString(),
     status,
     peakRssBytes: d.peakRss,
-    ...(d.interrupted !== undefined ? { reason: d.interrupted } : crashedStop ? { reason: 'worker_crashed' } : d.stopped !== undefined ? { reason: d.stopped.reason } : {}),
+    ...(d.interrupted !== undefined ? { reason: d.interrupted } : crashedStop ? { reason: 'worker_crashed' } : d.stopped !== undefined ? { reason: d.stopped.reason } : writeFailure !== undefined ? { reason: EVENTS_WRITE_FAILED } : {}),
+    ...(writeFailure === undefined ? {} : { warnings: [eventsFailureWarning(log.events.file, writeFailure.description, plan.runDir)] }),
   };
   log.record(endEvent);
   log.sync();

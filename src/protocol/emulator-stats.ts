@@ -159,6 +159,12 @@ export interface EmulatorCounters {
   startedAt: string;
   /** second since startedAt → counts in that second */
   perSecond: Record<string, EmulatorCounts>;
+  /**
+   * An emulator that keeps a window of seconds (the standalone one: the last hour) sums the seconds
+   * before it here: seconds fromSecond..toSecond (`seconds` of them had counts). Absent when every
+   * second is in perSecond.
+   */
+  perSecondEarlier?: { fromSecond: number; toSecond: number; seconds: number; counts: EmulatorCounts };
   totals: EmulatorCounts;
   summary: EmulatorSummary;
 }

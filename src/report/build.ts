@@ -67,6 +67,7 @@ export function buildReport(state: RunState): RunReport {
   const warnings: string[] = [...(meta.warnings ?? [])];
   const judged = judgeGenerator(g);
   if (judged.message !== undefined) warnings.push(judged.message);
+  for (const w of state.end?.warnings ?? []) warnings.push(w);
   for (const c of state.crashes) warnings.push(`worker ${c.worker} crashed: ${c.message.split('\n')[0]}`);
   // Every device ends in exactly one outcome: those the events never gave one (an interrupted
   // run, or a generator killed mid-run) are dropped with the reason.

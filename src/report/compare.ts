@@ -5,7 +5,8 @@
  * share of two runs, with regressions beyond a tolerance marked. Latency regresses when it grows;
  * rates and the provisioned share regress when they shrink. Returns data and text; the CLI decides the exit code.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { jsonSyntaxProblem, MAX_REPORT_FILE_BYTES, readBoundedTextFile } from '../util/read-file.js';
 import path from 'node:path';
 import { InputError } from '../util/errors.js';
 import { REPORT_SCHEMA_VERSION, type Comparison, type ComparisonRow, type RunReport } from './types.js';
@@ -98,18 +99,15 @@ const round4 = (v: number) => Math.round(v * 10000) / 10000;
 /** A run folder (its report.json) or a report.json file; bad input is an InputError (exit 2). */
 export function loadReportFile(where: string): RunReport {
   const file = existsSync(where) && statSync(where).isDirectory() ? path.join(where, 'report.json') : where;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file (give a run folder or a report.json)' : String(code ?? err)}`, { file });
+  const read = readBoundedTextFile(file, MAX_REPORT_FILE_BYTES);
+  if (!read.ok) {
+    throw new InputError(`cannot read ${file}: ${read.code === 'ENOENT' ? 'no such file (give a run folder or a report.json)' : read.problem}`, { file });
   }
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(read.text);
   } catch (err) {
-    throw new InputError(`${file}: not valid JSON: ${(err as Error).message}`, { file });
+    throw new InputError(`${file}: ${jsonSyntaxProblem(err, read.text)}`, { file });
   }
   const r = doc as Partial<RunReport>;
   if (typeof r !== 'object' || r === null || typeof r.schemaVersion !== 'number' || typeof r.steps !== 'object' || typeof r.series !== 'object') {

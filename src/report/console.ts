@@ -81,7 +81,10 @@ export function formatSummary(r: RunReport, c: ChalkInstance, opts: SummaryOptio
     const aw = Math.max(...r.rejections.map((x) => x.api.length));
     const ew = Math.max(...r.rejections.map((x) => `${x.statusCode} ${x.errorCode}`.length));
     const kw = Math.max(...r.rejections.map((x) => String(x.count).length));
-    for (const rej of r.rejections) lines.push(`  ${pad(rej.api, aw)}  ${pad(`${rej.statusCode} ${rej.errorCode}`, ew)}  ${lpad(String(rej.count), kw)}`);
+    for (const rej of r.rejections) {
+      lines.push(`  ${pad(rej.api, aw)}  ${pad(`${rej.statusCode} ${rej.errorCode}`, ew)}  ${lpad(String(rej.count), kw)}`);
+      lines.push(...rejectionMessageLines(rej, c, opts.columns));
+    }
   }
   lines.push(...formatHookSection(r.emulator, c));
   const retries = Object.entries(r.retries);
@@ -170,4 +173,22 @@ export function formatProgress(p: ProgressView, c: ChalkInstance, columns?: numb
   let line = join(kept);
   if (visibleLength(line) > columns - 1) line = line.replace(ANSI, '').slice(0, Math.max(0, columns - 1));
   return line;
+}
+
+/** Messages listed under one rejection row in the console (report.json and the HTML list up to 20). */
+const CONSOLE_REJECTION_MESSAGES = 5;
+
+/** Console lines under one rejection row: its most frequent messages (count, text cut to the terminal width), then the rest. */
+function rejectionMessageLines(rej: RunReport['rejections'][number], c: ChalkInstance, columns: number | undefined): string[] {
+  const all = rej.messages ?? [];
+  if (all.length === 0) return [];
+  const shown = all.slice(0, CONSOLE_REJECTION_MESSAGES);
+  const hidden = all.slice(CONSOLE_REJECTION_MESSAGES);
+  const other = (rej.otherMessages ?? 0) + hidden.reduce((a, m) => a + m.count, 0);
+  const nw = Math.max(...shown.map((m) => String(m.count).length), String(other).length);
+  const width = columns === undefined ? Infinity : Math.max(20, columns - nw - 8);
+  const cut = (t: string) => (t.length > width ? `${t.slice(0, width - 1)}…` : t);
+  const out = shown.map((m) => c.dim(`      ${lpad(String(m.count), nw)}  ${cut(m.message.replace(/\s+/g, ' '))}`));
+  if (other > 0) out.push(c.dim(`      ${lpad(String(other), nw)}  (other messages${hidden.length > 0 ? ': see report.json' : ''})`));
+  return out;
 }

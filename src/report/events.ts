@@ -5,6 +5,8 @@
  */
 import { appendFileSync, openSync, closeSync, fsyncSync, readFileSync } from 'node:fs';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
+import { RunError } from '../util/errors.js';
+import { describeWriteErrno } from '../util/out-dir.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Outcome } from '../metrics/recorder.js';
 import type { GeneratorHealth } from '../metrics/health.js';
@@ -45,26 +47,64 @@ export type RunEvent =
   | { type: 'progress'; t: number; worker: number; snapshot: MetricsSnapshot; results: ResultRecord[]; inFlight: number; health: HealthRecord }
   | { type: 'crash'; t: number; worker: number; message: string; snapshot: MetricsSnapshot; results: ResultRecord[] }
   | { type: 'emulator'; t: number; stats: EmulatorStats }
-  | { type: 'end'; t: number; endedAt: string; status: RunStatus; reason?: string; peakRssBytes: number };
+  | { type: 'end'; t: number; endedAt: string; status: RunStatus; reason?: string; peakRssBytes: number; warnings?: string[] };
 
 export type RunStatus = 'completed' | 'interrupted' | 'failed';
 
+/** The file operations EventsWriter uses; a test passes one that fails like a full disk. */
+export interface EventsWriterDeps {
+  appendFileSync: (file: string, data: string) => void;
+}
+
+export interface EventsWriteFailure {
+  code: string;
+  /** e.g. `no space left on the device (ENOSPC)` */
+  description: string;
+}
+
+/**
+ * Appends events, one JSON line each. A write that fails (ENOSPC, EIO, ...) is not thrown into
+ * the run: the writer records the failure, calls onFailure once and writes nothing more (so the
+ * file ends at the failure, at worst with one torn line, which readEvents skips).
+ */
 export class EventsWriter {
-  constructor(readonly file: string) {
-    closeSync(openSync(file, 'w', 0o644));
+  failure: EventsWriteFailure | undefined;
+  onFailure: ((f: EventsWriteFailure) => void) | undefined;
+  private readonly deps: EventsWriterDeps;
+
+  constructor(readonly file: string, deps?: EventsWriterDeps) {
+    this.deps = deps ?? { appendFileSync };
+    try {
+      closeSync(openSync(file, 'w', 0o644));
+    } catch (err) {
+      throw new RunError('EVENTS_WRITE_FAILED', `cannot create ${file}: ${describeWriteErrno((err as NodeJS.ErrnoException).code)}`, { cause: err });
+    }
   }
 
   append(e: RunEvent): void {
-    appendFileSync(this.file, `${JSON.stringify(e)}\n`);
+    if (this.failure !== undefined) return;
+    try {
+      this.deps.appendFileSync(this.file, `${JSON.stringify(e)}\n`);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+      this.failure = { code, description: describeWriteErrno(code) };
+      this.onFailure?.(this.failure);
+    }
   }
 
   /** Flush to disk (at the end, or before exiting on a signal). */
   sync(): void {
-    const fd = openSync(this.file, 'r+');
+    if (this.failure !== undefined) return;
     try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(this.file, 'r+');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+      this.failure = { code, description: describeWriteErrno(code) };
     }
   }
 }

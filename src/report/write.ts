@@ -1,5 +1,7 @@
 /** Writes report files into a run folder. */
-import { writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync, renameSync, unlinkSync } from 'node:fs';
+import { RunError } from '../util/errors.js';
+import { describeWriteErrno } from '../util/out-dir.js';
 import path from 'node:path';
 import type { RunReport } from './types.js';
 import { buildReport } from './build.js';
@@ -23,18 +25,63 @@ export function parseReportFormats(text: string): { formats: ReportFormat[] } | 
   return { formats: REPORT_FORMATS.filter((f) => names.includes(f)) };
 }
 
-/** Write the chosen report files into the run folder; returns the paths written, by format. */
+/** Some report files could not be written (a full disk, EIO); the others were. Exit 3. */
+export class ReportWriteError extends RunError {
+  override name = 'ReportWriteError';
+  constructor(
+    readonly written: Partial<Record<ReportFormat, string>>,
+    readonly failures: Array<{ format: ReportFormat; file: string; code: string; description: string }>,
+  ) {
+    super(
+      'REPORT_WRITE_FAILED',
+      failures.map((f) => `cannot write ${f.file}: ${f.description}`).join('; '),
+      { hint: 'free some space (or fix the disk), then `fleetsim report <run-dir>` rebuilds every report from events.jsonl' },
+    );
+  }
+}
+
+const FILE_OF: Record<ReportFormat, string> = { json: 'report.json', junit: 'junit.xml', html: 'report.html' };
+
+/**
+ * Write the chosen report files into the run folder; returns the paths written, by format.
+ * Each is tried even when another fails; any failure is one ReportWriteError at the end.
+ */
 export function writeReports(runDir: string, report: RunReport, formats: readonly ReportFormat[] = REPORT_FORMATS): Partial<Record<ReportFormat, string>> {
   const out: Partial<Record<ReportFormat, string>> = {};
-  if (formats.includes('json')) out.json = writeJsonReport(runDir, report);
-  if (formats.includes('junit')) out.junit = writeJunitReport(runDir, report);
-  if (formats.includes('html')) out.html = writeHtmlReport(runDir, report);
+  const failures: ReportWriteError['failures'] = [];
+  const writers: Record<ReportFormat, () => string> = {
+    json: () => writeJsonReport(runDir, report),
+    junit: () => writeJunitReport(runDir, report),
+    html: () => writeHtmlReport(runDir, report),
+  };
+  for (const format of (['json', 'junit', 'html'] as const).filter((f) => formats.includes(f))) {
+    try {
+      out[format] = writers[format]();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (typeof code !== 'string' || !code.startsWith('E')) throw err; // not a file-system error: a bug, shown as one
+      failures.push({ format, file: path.join(runDir, FILE_OF[format]), code, description: describeWriteErrno(code) });
+    }
+  }
+  if (failures.length > 0) throw new ReportWriteError(out, failures);
   return out;
 }
 
+/** report.json goes to a temporary file first: on a full disk it is whole or absent, never cut short. */
 export function writeJsonReport(runDir: string, report: RunReport): string {
   const file = path.join(runDir, 'report.json');
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify(report, null, 2)}\n`);
+    renameSync(tmp, file);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* nothing to remove */
+    }
+    throw err;
+  }
   return file;
 }
 

@@ -3,13 +3,13 @@
  * schema validation and cross-field checks. Every problem is collected into one InputError
  * with the file, the path and the rule; nothing is thrown half-way.
  */
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { InputError, type ValidationIssue } from '../util/errors.js';
 import { findUnknownPlaceholders } from '../util/patterns.js';
+import { jsonSyntaxProblem, MAX_SCENARIO_FILE_BYTES, readBoundedTextFile } from '../util/read-file.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 import { applyOverrides, parseOverride, shortcutOverrides, type Shortcuts } from './overrides.js';
 import { loadForReport, resolveLoadFiles } from '../load/models/index.js';
@@ -54,7 +54,10 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, issues: Va
   if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, issues, [...at, i]));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, issues, [...at, k]);
+    for (const [k, v] of Object.entries(value)) {
+      // defineProperty: a key named __proto__ stays an own key (and is reported where it is) instead of replacing the prototype
+      Object.defineProperty(out, k, { value: substituteEnv(v, env, issues, [...at, k]), enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
   return value;
@@ -137,18 +140,16 @@ export function parseScenario(doc: unknown, opts: { file: string; baseDir: strin
 
 export async function loadScenario(file: string, env: NodeJS.ProcessEnv = process.env, changes: ScenarioOverrides = {}): Promise<LoadedScenario> {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (err) {
-    throw new InputError(`cannot read scenario file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file, cause: err });
-  }
+  const read = readBoundedTextFile(abs, MAX_SCENARIO_FILE_BYTES);
+  if (!read.ok) throw new InputError(`cannot read scenario file ${file}: ${read.problem}`, { file });
+  const text = read.text;
   let doc: unknown;
   try {
     doc = abs.endsWith('.json') ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
   } catch (err) {
-    const msg = (err as Error).message.split('\n')[0];
-    throw new InputError(`${file}: not valid ${abs.endsWith('.json') ? 'JSON' : 'YAML'}: ${msg}`, { file, cause: err });
+    // first line only: the YAML parser's later lines (and V8's JSON messages) quote the file's text
+    const msg = abs.endsWith('.json') ? jsonSyntaxProblem(err, text) : `not valid YAML: ${(err as Error).message.split('\n')[0]}`;
+    throw new InputError(`${file}: ${msg}`, { file, cause: err });
   }
   const baseDir = path.dirname(abs);
   const sets = (changes.set ?? []).map((a) => parseOverride(a));

@@ -61,8 +61,15 @@ const target = z.discriminatedUnion('type', [emulatorTarget, awsTarget], {
   error: 'must have type: emulator or type: aws',
 });
 
+/**
+ * The most devices one scenario may address (docs/reliability.md): device indexes, client IDs and
+ * the run's counters stay exact well past it, and a run of this size already takes days at AWS's
+ * default RegisterThing quota. Split a larger fleet into several runs.
+ */
+export const MAX_DEVICES = 100_000_000;
+
 const fleet = z.strictObject({
-  devices: positiveInt,
+  devices: positiveInt.max(MAX_DEVICES, `must be at most ${MAX_DEVICES.toLocaleString('en-US')} (the most devices one run can address; split a larger fleet into several runs)`),
   /** MQTT client ID pattern; must be unique per device ({index} or {serial}) */
   clientId: z.string().default('fleetsim-{runId}-{index}'),
   /** the serial number pattern, available to parameters as {serial} */
@@ -81,7 +88,7 @@ const flow = z
     mqttVersion: z.union([z.literal(4), z.literal(5)], { error: 'must be 4 (MQTT 3.1.1) or 5' }).default(4),
     keepalive: z.number().int().min(30, 'must be 30-1200 (AWS IoT limits)').max(1200, 'must be 30-1200 (AWS IoT limits)').default(60),
     connectTimeout: duration.default(10_000),
-    replyTimeout: duration.default(30_000),
+    replyTimeout: duration.refine((ms) => ms > 0, 'must be longer than 0 (every request would time out at once)').default(30_000),
     verify: z
       .strictObject({
         enabled: z.boolean().default(true),

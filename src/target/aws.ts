@@ -4,13 +4,13 @@
  * is reported at once, naming the scenario path and the file. Nothing is started: the devices
  * connect to the endpoint directly, and closing the target does nothing.
  */
-import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import type { LoadedScenario } from '../scenario/load.js';
 import { AWS_ATS_ENDPOINT, type TargetConfig } from '../scenario/schema.js';
 import { InputError, type ValidationIssue } from '../util/errors.js';
+import { MAX_PEM_FILE_BYTES, readBoundedTextFile } from '../util/read-file.js';
 import type { TargetInfo } from '../orchestrator/protocol.js';
 import type { PreparedTarget } from './types.js';
 
@@ -43,14 +43,10 @@ export function describeAwsTarget(t: AwsTargetConfig): string {
 
 function readText(file: string, at: string, baseDir: string, issues: ValidationIssue[]): { abs: string; text: string } | undefined {
   const abs = path.resolve(baseDir, file);
-  try {
-    return { abs, text: readFileSync(abs, 'utf8') };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : String(code ?? err);
-    issues.push({ path: at, message: `cannot read ${abs}: ${why}` });
-    return undefined;
-  }
+  const read = readBoundedTextFile(abs, MAX_PEM_FILE_BYTES);
+  if (read.ok) return { abs, text: read.text };
+  issues.push({ path: at, message: `cannot read ${abs}: ${read.problem}` });
+  return undefined;
 }
 
 function parseCertificates(text: string): X509Certificate[] {

@@ -32,7 +32,8 @@ test('SIGINT stops the devices, writes a partial report and exits 130', async ()
   const out = path.join(ws, 'out');
   let pid = 0;
   const running = runCli(['run', 'scenarios/slow.yaml', '--out', 'out', '--workers', '1'], { cwd: ws, onSpawn: (p) => (pid = p) });
-  await waitForProgress(out, 2);
+  // a progress line every half second (PROGRESS_INTERVAL_MS): about 2 s into the run
+  await waitForProgress(out, 4);
   process.kill(pid, 'SIGINT');
   const r = await running;
   assert.equal(r.code, 130, r.stderr);
@@ -49,7 +50,8 @@ test('kill -9 of the main process: `fleetsim report <dir>` rebuilds a report tha
   const out = path.join(ws, 'out');
   let pid = 0;
   const running = runCli(['run', 'scenarios/slow.yaml', '--out', 'out', '--workers', '1', '--quiet'], { cwd: ws, onSpawn: (p) => (pid = p) });
-  await waitForProgress(out, 3);
+  // a progress line every half second (PROGRESS_INTERVAL_MS): about 3 s into the run
+  await waitForProgress(out, 6);
   process.kill(pid, 'SIGKILL');
   const killed = await running;
   assert.equal(killed.signal, 'SIGKILL');

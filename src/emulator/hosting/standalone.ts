@@ -19,6 +19,7 @@ import { InputError, RunError, type ValidationIssue } from '../../util/errors.js
 import { startEmulator, type Emulator } from '../emulator.js';
 import { CertificateAuthority } from '../pki/index.js';
 import { buildClaimPolicyDocument } from '../policy/claim-policy.js';
+import { STANDALONE_STATS_WINDOW_SECONDS } from '../provisioning/server-stats.js';
 import { Registry } from '../registry/index.js';
 import type { LoadedTemplate } from '../templates/index.js';
 import { CERTIFICATE_ID_PARAMETER } from '../templates/types.js';
@@ -216,6 +217,8 @@ export async function startStandaloneEmulator(o: StandaloneOptions): Promise<Sta
       templates,
       ca: { certPem: ca.certificatePem, keyPem: ca.exportPrivateKeyPem() },
       registry,
+      // left running for days: per-second stats for the last hour, older seconds summed
+      statsWindowSeconds: STANDALONE_STATS_WINDOW_SECONDS,
     });
   } catch (err) {
     const code = (err as { code?: string }).code;

@@ -5,13 +5,14 @@
  * (standalone.ts) both load through it; they differ only in how a problem names its entry
  * (`emulator.templates[0].file` or `--template name=file`).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ValidationIssue } from '../../util/errors.js';
+import { jsonSyntaxProblem, MAX_TEMPLATE_FILE_BYTES, readBoundedTextFile } from '../../util/read-file.js';
 import { resolveTemplateHook, type HookSetting } from '../hook/hook-config.js';
 import { checkHookSync } from '../hook/runtimes/launch.js';
 import type { LoadedTemplate } from '../templates/index.js';
 import { parseTemplateBody, type TemplateBody } from '../templates/index.js';
+import { checkTemplateReferences } from '../templates/references.js';
 
 /** How problems with one entry are named: a scenario path or a command-line flag. */
 export interface TemplateEntryNames {
@@ -41,25 +42,26 @@ export interface TemplateFiles {
 
 /** Read the template body a file holds; problems go to `issues`. */
 function readBody(entry: TemplateFileEntry, file: string, issues: ValidationIssue[]): { body: TemplateBody; doc: unknown } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    issues.push({ path: entry.names.file, message: e.code === 'ENOENT' ? `file not found: ${file}` : e.message });
+  const read = readBoundedTextFile(file, MAX_TEMPLATE_FILE_BYTES);
+  if (!read.ok) {
+    issues.push({ path: entry.names.file, message: read.code === 'ENOENT' ? `file not found: ${file}` : `${file} ${read.problem}` });
     return undefined;
   }
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(read.text);
   } catch (err) {
-    issues.push({ path: entry.names.file, message: `${file} is not valid JSON: ${(err as Error).message}` });
+    issues.push({ path: entry.names.file, message: `${file} is ${jsonSyntaxProblem(err, read.text)}` });
     return undefined;
   }
   // a file may hold the body itself, or CreateProvisioningTemplate's input with templateBody as a string
   const inner = typeof doc === 'object' && doc !== null && 'templateBody' in doc ? (doc as { templateBody: unknown }).templateBody : doc;
   try {
-    return { body: parseTemplateBody(inner as string | object), doc };
+    const body = parseTemplateBody(inner as string | object);
+    // problems rendering would otherwise meet once per device, at RegisterThing
+    const refs = checkTemplateReferences(body);
+    for (const issue of refs) issues.push({ path: entry.names.body(issue.path, file), message: issue.message });
+    return refs.length > 0 ? undefined : { body, doc };
   } catch (err) {
     const e = err as { issues?: ValidationIssue[]; message: string };
     if (e.issues !== undefined && e.issues.length > 0) {

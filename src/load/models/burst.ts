@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { formatDuration } from '../../util/duration.js';
 import { duration, positiveInt } from '../../util/zod-fields.js';
+import { indexArrivals } from '../arrivals.js';
 import { defineLoadModel } from './types.js';
 
 export const burstLoadSchema = z.strictObject({
@@ -26,11 +27,7 @@ export const burstModel = defineLoadModel({
     load.spread === 0
       ? `burst: all ${devices} devices arrive at t=0 (at most ${load.maxInFlight} in flight; later starts beyond ${formatDuration(load.startTolerance)} are dropped)`
       : `burst: ${devices} devices arrive evenly over ${formatDuration(load.spread)} (at most ${load.maxInFlight} in flight)`,
-  schedule: (load, devices) =>
-    Array.from({ length: devices }, (_, index) => ({
-      index,
-      offsetMs: load.spread === 0 || devices === 1 ? 0 : (load.spread * index) / devices,
-    })),
+  schedule: (load, devices) => indexArrivals(devices, (index) => (load.spread === 0 || devices === 1 ? 0 : (load.spread * index) / devices)),
   inFlight: (load) => load.maxInFlight,
   shortcuts: { concurrency: 'maxInFlight', rate: () => ({ none: 'the burst load model has no arrival rate: its devices arrive at once, or evenly over load.spread' }) },
   runner: (load) => ({ kind: 'timed', startToleranceMs: load.startTolerance }),

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { duration, positiveInt } from '../../util/zod-fields.js';
+import { indexArrivals } from '../arrivals.js';
 import { defineLoadModel } from './types.js';
 
 export const closedLoadSchema = z.strictObject({
@@ -26,7 +27,7 @@ export const closedModel = defineLoadModel({
     const capped = load.concurrency > devices ? ` (concurrency ${load.concurrency} capped at the ${devices} devices)` : '';
     return `closed model: ${devices} devices, at most ${slots} in flight${capped}; the next device starts when one finishes`;
   },
-  schedule: (_load, devices) => Array.from({ length: devices }, (_, index) => ({ index, offsetMs: undefined })),
+  schedule: (_load, devices) => indexArrivals(devices, () => undefined),
   inFlight: (load, devices) => Math.min(load.concurrency, devices),
   shortcuts: { concurrency: 'concurrency', rate: () => ({ none: 'the closed load model has no arrival rate: use --concurrency' }) },
   runner: () => ({ kind: 'slots' }),

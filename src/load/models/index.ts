@@ -42,9 +42,14 @@ export function describeLoad(load: LoadConfig, devices: number): string {
   return loadModel(load).describe(load, devices);
 }
 
-/** Every device's intended start over the whole run. */
-export function scheduleArrivals(load: LoadConfig, devices: number): Arrival[] {
+/** Every device's intended start over the whole run, lazily, in index (and time) order. */
+export function arrivalsOf(load: LoadConfig, devices: number): Iterable<Arrival> {
   return loadModel(load).schedule(load, devices);
+}
+
+/** The whole schedule as an array: for small fleets and tests (a run reads arrivalsOf). */
+export function scheduleArrivals(load: LoadConfig, devices: number): Arrival[] {
+  return Array.from(arrivalsOf(load, devices));
 }
 
 /** Devices in flight at once over the whole run, before the split among shards and workers. */

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { formatDuration } from '../../util/duration.js';
 import { duration, positiveInt } from '../../util/zod-fields.js';
-import { asArrivals, stageArrivalOffsets } from '../arrivals.js';
+import { asArrivals, countStageArrivals, stageArrivalTimes } from '../arrivals.js';
 import { defineLoadModel } from './types.js';
 
 const stage = z.strictObject({
@@ -14,7 +14,7 @@ const stage = z.strictObject({
   from: z.number().min(0, 'must be >= 0').optional(),
   /** arrivals per second at the end of the stage; for hold/spike the constant rate */
   rate: z.number({ error: 'must be a number' }).min(0, 'must be >= 0'),
-  duration,
+  duration: duration.refine((ms) => ms > 0, 'must be longer than 0 (a stage of no time schedules no device)'),
 });
 
 export const openLoadSchema = z.strictObject({
@@ -32,14 +32,14 @@ export const openModel = defineLoadModel({
   name: 'open',
   schema: openLoadSchema,
   describe(load, devices) {
-    const planned = stageArrivalOffsets(load.stages, devices).length;
+    const planned = countStageArrivals(load.stages, devices);
     const parts = load.stages.map((s) =>
       s.from !== undefined && s.from !== s.rate ? `ramp ${s.from}→${s.rate}/s over ${formatDuration(s.duration)}` : `${s.rate}/s for ${formatDuration(s.duration)}`,
     );
     const tail = planned < devices ? `; the stages only schedule ${planned} of ${devices} devices, the rest are not started` : '';
     return `open model: ${parts.join(', then ')}; ${planned} arrivals, at most ${load.maxInFlight} in flight, arrivals more than ${formatDuration(load.startTolerance)} late are dropped${tail}`;
   },
-  schedule: (load, devices) => asArrivals(stageArrivalOffsets(load.stages, devices)),
+  schedule: (load, devices) => asArrivals(stageArrivalTimes(load.stages, devices)),
   inFlight: (load) => load.maxInFlight,
   shortcuts: {
     concurrency: 'maxInFlight',

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { LATENCY_METRICS } from '../../metrics/threshold-parse.js';
 import { formatDuration } from '../../util/duration.js';
 import { duration, ratio } from '../../util/zod-fields.js';
-import { asArrivals, stageArrivalOffsets, type RateStage } from '../arrivals.js';
+import { asArrivals, stageArrivalTimes, type RateStage } from '../arrivals.js';
 import { defineLoadModel, type KneeSearch } from './types.js';
 
 /** The knee search: the arrival rate rises in steps until a stop condition holds. */
@@ -96,7 +96,7 @@ export const stepModel = defineLoadModel({
         : `; ${needed} of ${devices} devices needed for every step`;
     return `step model (knee search): ${rates[0]}/s rising by ${load.increment}/s every ${formatDuration(load.stepDuration)} up to ${rates[rates.length - 1]}/s (${rates.length} steps), stopping at the first step with ${stops.join(' or ')}; at most ${load.maxInFlight} in flight${tail}`;
   },
-  schedule: (load, devices) => asArrivals(stageArrivalOffsets(stepStages(load), devices)),
+  schedule: (load, devices) => asArrivals(stageArrivalTimes(stepStages(load), devices)),
   inFlight: (load) => load.maxInFlight,
   shortcuts: { concurrency: 'maxInFlight', rate: () => ({ path: 'load.start' }) },
   runner: (load) => ({ kind: 'timed', startToleranceMs: load.startTolerance }),

@@ -41,8 +41,12 @@ export interface LoadModel<S extends z.ZodType<LoadSection>> {
   schema: S;
   /** one sentence: what the run will do with `devices` devices (the plan printed and kept in report.json) */
   describe(load: z.output<S>, devices: number): string;
-  /** every device's intended start over the whole run, so any shard or worker takes its share exactly */
-  schedule(load: z.output<S>, devices: number): Arrival[];
+  /**
+   * every device's intended start over the whole run, so any shard or worker takes its share
+   * exactly: lazy (memory does not grow with `devices`), in index order, which is also time
+   * order (offsets never decrease), devices 0, 1, 2, ... up to the last one scheduled
+   */
+  schedule(load: z.output<S>, devices: number): Iterable<Arrival>;
   /** devices in flight at once over the whole run, before it is split among shards and workers */
   inFlight(load: z.output<S>, devices: number): number;
   /** the runner that drives it */

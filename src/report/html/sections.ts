@@ -3,6 +3,7 @@
  * that comes from the report goes through `esc`. A chart canvas is emitted only when it has data,
  * so every canvas on the page draws something.
  */
+import { REJECTION_MESSAGES_SHOWN } from '../../metrics/snapshot.js';
 import type { HtmlView } from './view.js';
 
 type Esc = (s: string) => string;
@@ -165,7 +166,20 @@ function outcomes(v: HtmlView, esc: Esc): string {
   else if (v.retries.retried === 0) lines.push(`No device needed a retry.${perFlow}`);
   else cells.push(`<div><h2>Retries per device</h2><p class="hint">How many retries each device needed (step retries and flow restarts).${esc(perFlow)}</p>${canvas('retries', 'retries per device', esc)}</div>`);
   const text = lines.length === 0 ? '' : `<ul class="oneline">${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`;
-  return `<section id="outcomes"><h2>Outcomes, rejections and retries</h2>${text}${cells.length === 0 ? '' : `<div class="grid2">${cells.join('')}</div>`}</section>`;
+  return `<section id="outcomes"><h2>Outcomes, rejections and retries</h2>${text}${cells.length === 0 ? '' : `<div class="grid2">${cells.join('')}</div>`}${rejectionMessages(v, esc)}</section>`;
+}
+
+/** The target's errorMessage per distinct text under each rejection code (report.json's rejections[].messages). */
+function rejectionMessages(v: HtmlView, esc: Esc): string {
+  const rows = v.rejections.flatMap((r) => {
+    if (r.messages.length === 0) return [];
+    const cells = r.messages.map((m) => `<tr><td>${esc(r.label)}</td><td class="num">${m.count}</td><td>${esc(m.message)}</td></tr>`);
+    if (r.otherMessages > 0) cells.push(`<tr><td>${esc(r.label)}</td><td class="num">${r.otherMessages}</td><td><em>other messages</em></td></tr>`);
+    return cells;
+  });
+  if (rows.length === 0) return '';
+  return `<div id="rejection-messages"><h3>Rejection messages</h3><p class="hint">The errorMessage the target sent, per distinct text (the ${REJECTION_MESSAGES_SHOWN} most frequent per code; the rest as other messages).</p>
+<table><thead><tr><th>API and code</th><th class="num">count</th><th>message</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 function health(v: HtmlView, esc: Esc): string {

@@ -47,7 +47,7 @@ export interface HtmlView {
   activity: { started: number[]; provisioned: number[]; failed: number[]; dropped: number[] };
   latency: { percentiles: string[]; steps: Array<{ step: string; count: number; valuesMs: number[] }> };
   stepsTable: Array<{ step: string; count: number; p50: number; p90: number; p99: number; max: number }>;
-  rejections: Array<{ label: string; api: string; statusCode: number; errorCode: string; count: number }>;
+  rejections: Array<{ label: string; api: string; statusCode: number; errorCode: string; count: number; messages: Array<{ message: string; count: number }>; otherMessages: number }>;
   attempts: { labels: string[]; values: number[] };
   /** retries per device (0, 1, 2…): devices; requestsPerFlow = requests one flow makes without retries */
   retries: { labels: string[]; values: number[]; requestsPerFlow: number | null; retried: number };
@@ -205,7 +205,15 @@ export function buildHtmlView(r: RunReport): HtmlView {
     activity: { started: pad(act.started), provisioned: pad(act.provisioned), failed: pad(act.failed), dropped: pad(act.dropped) },
     latency: { percentiles: DISTRIBUTION_PERCENTILES.map(percentileLabel), steps: latencySteps },
     stepsTable: steps.map(([step, v]) => ({ step, count: v?.count ?? 0, p50: v?.p50 ?? 0, p90: v?.p90 ?? 0, p99: v?.p99 ?? 0, max: v?.max ?? 0 })),
-    rejections: (r.rejections ?? []).map((x) => ({ label: `${x.api} ${x.statusCode} ${x.errorCode}`, api: x.api, statusCode: x.statusCode, errorCode: x.errorCode, count: x.count })),
+    rejections: (r.rejections ?? []).map((x) => ({
+      label: `${x.api} ${x.statusCode} ${x.errorCode}`,
+      api: x.api,
+      statusCode: x.statusCode,
+      errorCode: x.errorCode,
+      count: x.count,
+      messages: x.messages ?? [],
+      otherMessages: x.otherMessages ?? 0,
+    })),
     attempts: { labels: attemptKeys, values: attemptKeys.map((k) => r.attempts[k] ?? 0) },
     retries: retriesView(r),
     timeline: timelineView(r, len),

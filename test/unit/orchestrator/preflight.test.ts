@@ -31,3 +31,20 @@ test('more concurrent connections than local ports is a problem; TIME_WAIT press
 test('unknown limits (not Linux) skip the checks', () => {
   assert.deepEqual(checkCapacity({ concurrentDevices: 1e6, embeddedEmulator: true, totalConnections: 2e6 }, {}), { problems: [], warnings: [] });
 });
+
+test('a low open-file limit: says what it allows and how to raise it, never "lower the concurrency to 1 or less"', () => {
+  const plan = { concurrentDevices: 50, embeddedEmulator: true, totalConnections: 400 };
+  const low = checkCapacity(plan, { openFiles: 256, openFilesHard: 1_048_576 }).problems[0] ?? '';
+  assert.match(low, /may open 256 \(ulimit -n\): it leaves no room for devices/);
+  assert.match(low, /`ulimit -n 1024` \(the hard limit is 1048576\)/);
+  assert.doesNotMatch(low, /lower the concurrency/i);
+  assert.doesNotMatch(low, /to [01] or less/);
+  // a limit with some room: what it allows, and both ways out
+  const some = checkCapacity(plan, { openFiles: 300 }).problems[0] ?? '';
+  assert.match(some, /it allows about 22 devices in flight/);
+  assert.match(some, /`ulimit -n 1024`/);
+  assert.match(some, /lower the concurrency\/maxInFlight to 22 or less/);
+  // the hard limit is too low as well: say how to raise that
+  const hard = checkCapacity(plan, { openFiles: 256, openFilesHard: 300 }).problems[0] ?? '';
+  assert.match(hard, /the hard limit is 300, so `ulimit -n 300` is as far as the shell can go; raise the hard limit first/);
+});

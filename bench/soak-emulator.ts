@@ -1,0 +1,88 @@
+/**
+ * The soak benchmark's server: `fleetsim emulator` (the same startStandaloneEmulator the CLI
+ * calls) in a process of its own, forked by bench/soak.ts with --expose-gc. It answers over IPC:
+ * - at start: { ready, port, files } (or { error });
+ * - { kind: 'measure' }: after two full garbage collections, its RSS, heap and what it holds
+ *   (broker connections, registry counts, open tokens, seconds of per-second stats);
+ * - { kind: 'stop' }: closes the emulator and exits.
+ * Loopback only.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startStandaloneEmulator } from '../src/index.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface SoakMemory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  connections: number;
+  things: number;
+  certificates: number;
+  openTokens: number;
+  perSecondEntries: number;
+}
+
+export type SoakServerMessage =
+  | { kind: 'ready'; port: number; caPem: string; claimCertPem: string; claimKeyPem: string }
+  | { kind: 'memory'; memory: SoakMemory }
+  | { kind: 'error'; message: string };
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fleetsim-soak-'));
+  const s = await startStandaloneEmulator({
+    dir,
+    host: '127.0.0.1',
+    port: 0,
+    templates: [{ name: 'fleet-prov-test-template', file: path.join(ROOT, 'scenarios', 'templates', 'fleet-prov-test-template.json') }],
+  });
+  const e = s.emulator;
+  const send = (m: SoakServerMessage) => process.send?.(m);
+  process.on('message', (m: { kind: 'measure' | 'stop' }) => {
+    if (m.kind === 'stop') {
+      void s.close().finally(() => {
+        rmSync(dir, { recursive: true, force: true });
+        process.exit(0);
+      });
+      return;
+    }
+    void (async () => {
+      // sockets closing on the server side and timers firing: let them, then collect twice
+      await settle(500);
+      gc?.();
+      await settle(100);
+      gc?.();
+      const mem = process.memoryUsage();
+      const st = e.stats();
+      send({
+        kind: 'memory',
+        memory: {
+          rss: mem.rss,
+          heapUsed: mem.heapUsed,
+          heapTotal: mem.heapTotal,
+          external: mem.external,
+          arrayBuffers: mem.arrayBuffers,
+          connections: st.broker.connections,
+          things: st.registry.things,
+          certificates: st.registry.certificates,
+          openTokens: st.openTokens,
+          perSecondEntries: Object.keys(st.perSecond).length,
+        },
+      });
+    })();
+  });
+  send({ kind: 'ready', port: e.port, caPem: e.caPem, claimCertPem: e.claim.certificatePem, claimKeyPem: e.claim.privateKeyPem });
+}
+
+main().catch((err: unknown) => {
+  process.send?.({ kind: 'error', message: (err as Error).message } satisfies SoakServerMessage);
+  process.exitCode = 1;
+});
