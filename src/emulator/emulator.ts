@@ -21,6 +21,7 @@ import { HookRunner, loadHookModule, type HookHandler } from './hook/hook-runner
 import { Latency, type LatencySettings } from './shaping/latency.js';
 import { attachClaimPolicy } from './policy/claim-policy.js';
 import { ProvisioningService } from './provisioning/service.js';
+import { TrustedUserClaims } from './provisioning/trusted-user-claims.js';
 import { Quotas } from './shaping/quota-buckets.js';
 import { ServerStats } from './provisioning/server-stats.js';
 import type { LoadedTemplate } from './templates/index.js';
@@ -56,8 +57,10 @@ export interface EmulatorOptions {
   thingTypes?: string[];
   /** resume TLS sessions from tickets (default: src/protocol/transport.ts, off, as in the scenario schema; AWS does not document it) */
   tlsSessionResumption?: boolean;
-  /** the clock ownership tokens expire on (default Date.now; tests pass a fake one) */
+  /** the clock ownership tokens and temporary claims expire on (default Date.now; tests pass a fake one) */
   now?: () => number;
+  /** validity of CreateProvisioningClaim's temporary claims (default: AWS's 5 minutes, src/protocol/trusted-user.ts) */
+  claimValidityMs?: number;
 }
 
 export interface ClaimCredentials {
@@ -159,10 +162,10 @@ function listen(broker: Broker, pki: Pki, host: string, port: number, sessionRes
 }
 
 /** Start the control plane when asked for; when it fails, what started before it is closed. */
-async function startControlPlaneIfAsked(registry: Registry, o: EmulatorOptions, closeRest: () => Promise<void>): Promise<ControlPlane | undefined> {
+async function startControlPlaneIfAsked(registry: Registry, o: EmulatorOptions, claims: TrustedUserClaims, closeRest: () => Promise<void>): Promise<ControlPlane | undefined> {
   if (o.controlPlane === undefined) return undefined;
   try {
-    return await startControlPlane(registry, { host: o.host ?? '127.0.0.1', ...o.controlPlane });
+    return await startControlPlane(registry, { host: o.host ?? '127.0.0.1', ...o.controlPlane, claims });
   } catch (err) {
     await closeRest();
     throw err;
@@ -229,9 +232,23 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     hooks: shaping.hooks,
     ...(o.now === undefined ? {} : { now: o.now }),
   });
+  // claim certificates: the built-in one, and every temporary claim CreateProvisioningClaim issues
+  const claimCertificateIds = new Set([pki.claim.cert.certificateId]);
+  const claims = new TrustedUserClaims({
+    ca,
+    registry,
+    templates: o.templates,
+    quotas: shaping.quotas,
+    stats,
+    claimCertificateIds,
+    ...(o.claimValidityMs === undefined ? {} : { validityMs: o.claimValidityMs }),
+    ...(o.now === undefined ? {} : { now: o.now }),
+  });
   const gateway = createGateway({
     registry,
-    claimCertificateIds: new Set([pki.claim.cert.certificateId]),
+    claimCertificateIds,
+    claimExpiresAt: (id) => claims.expiresAt(id),
+    ...(o.now === undefined ? {} : { now: o.now }),
     quotas: shaping.quotas,
     faults: shaping.faults,
     stats,
@@ -245,7 +262,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     await broker.close();
     await server.close();
   };
-  const controlPlane = await startControlPlaneIfAsked(registry, o, closeMqtt);
+  const controlPlane = await startControlPlaneIfAsked(registry, o, claims, closeMqtt);
   const running: Running = { tlsSessionResumption, shaping, registry, claimPolicyName, stats, service, broker, server, controlPlane };
   return {
     ...(controlPlane === undefined ? {} : { controlPlaneUrl: controlPlane.url }),

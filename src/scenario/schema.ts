@@ -201,6 +201,7 @@ const emulatorQuotas = z.strictObject({
   CreateKeysAndCertificate: quotaSetting.optional(),
   CreateCertificateFromCsr: quotaSetting.optional(),
   RegisterThing: quotaSetting.optional(),
+  CreateProvisioningClaim: quotaSetting.optional(),
 });
 const latencySpec = z
   .union([z.strictObject({ fixed: duration }), z.strictObject({ uniform: z.tuple([duration, duration]) }), z.strictObject({ p50: duration, p99: duration })], {

@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from '../registry/index.js';
 import { TokenBucket } from '../shaping/token-bucket.js';
 import { AwsServiceError, toAwsError } from './errors.js';
-import { matchOperation } from './operations.js';
+import { matchOperation, type ProvisioningClaimIssuer } from './operations.js';
 
 export interface ControlPlaneOptions {
   host?: string;
@@ -18,6 +18,8 @@ export interface ControlPlaneOptions {
   port?: number;
   /** requests per second over all operations; `burst` defaults to `rate` */
   rateLimit?: { rate: number; burst?: number };
+  /** serves CreateProvisioningClaim (its own quota is checked by the issuer) */
+  claims?: ProvisioningClaimIssuer;
 }
 
 export interface ControlPlaneStats {
@@ -103,7 +105,7 @@ export function startControlPlane(registry: Registry, o: ControlPlaneOptions = {
     readBody(req).then(
       (body) => {
         try {
-          const out = match.op.handle({ registry, labels: match.labels, query: url.searchParams, headers: req.headers, body });
+          const out = match.op.handle({ registry, labels: match.labels, query: url.searchParams, headers: req.headers, body, ...(o.claims === undefined ? {} : { claims: o.claims }) });
           send(res, 200, out);
         } catch (err) {
           fail(err);
