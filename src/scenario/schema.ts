@@ -108,6 +108,22 @@ const flow = z
      * and reconnects with its issued certificate, all at once (scenarios/reconnect-storm.yaml)
      */
     reconnect: z.strictObject({ at: duration }).optional(),
+    /**
+     * shared: every device holds the claim certificate (provisioning by claim, the default);
+     * trusted-user: each device first plays its installer's app and calls CreateProvisioningClaim
+     * for a temporary claim (provisioning by trusted user, src/protocol/trusted-user.ts)
+     */
+    claim: z.enum(['shared', 'trusted-user'], { error: 'must be shared or trusted-user' }).optional(),
+    /** trusted-user: time between the app getting the claim and the device using it (a duration or a distribution) */
+    handoffDelay: z
+      .union([duration, z.strictObject({ uniform: z.tuple([duration, duration]) }), z.strictObject({ p50: duration, p99: duration })], {
+        error: 'must be a duration (30s), {uniform: [10s, 2m]} or {p50: 30s, p99: 4m}',
+      })
+      .superRefine((v, ctx) => {
+        if (typeof v === 'object' && 'uniform' in v && v.uniform[1] < v.uniform[0]) ctx.addIssue({ code: 'custom', message: 'uniform must be [min, max] with min <= max' });
+        if (typeof v === 'object' && 'p50' in v && (v.p50 <= 0 || v.p99 < v.p50)) ctx.addIssue({ code: 'custom', message: 'needs p50 > 0 and p99 >= p50' });
+      })
+      .optional(),
   })
   .default({
     certificate: 'create-keys',

@@ -21,6 +21,7 @@ import { exampleTemplateBody, runTestDevice, startTestEmulator, TEMPLATE_NAME } 
 import type { Emulator } from '../../../../src/emulator/emulator.js';
 import type { DeviceTarget } from '../../../../src/device/types.js';
 import { CLAIM_VALIDITY_MS } from '../../../../src/protocol/trusted-user.js';
+import { MetricsRecorder } from '../../../../src/metrics/recorder.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -172,4 +173,21 @@ test('the CreateProvisioningClaim quota answers ThrottlingException', { timeout:
   assert.equal(s.totals['throttled{api=CreateProvisioningClaim}'], 1);
   assert.equal(s.summary.apis.CreateProvisioningClaim?.accepted, 2);
   assert.equal(s.quotas.CreateProvisioningClaim === 'unlimited' ? 0 : s.quotas.CreateProvisioningClaim.burst, 2);
+});
+
+test('flow.claim trusted-user: the device calls CreateProvisioningClaim, counts it, and a hand-off past the validity fails as claim expired', { timeout: 60_000 }, async (t) => {
+  const emu = await startTestEmulator({ controlPlane: { port: 0 }, claimValidityMs: 1500 });
+  t.after(() => emu.close());
+  const target = { ...claimTarget(emu, { certificatePem: emu.claim.certificatePem, keyPair: { PrivateKey: emu.claim.privateKeyPem } } as CreateProvisioningClaimCommandOutput), controlPlane: { endpoint: emu.controlPlaneUrl as string, region: 'us-east-1', credentials: { accessKeyId: 'app', secretAccessKey: 'app' } } };
+  const metrics = new MetricsRecorder(Date.now());
+  const ok = await runTestDevice(emu, 5, { target, metrics, flow: { claim: 'trusted-user' } });
+  assert.equal(ok.outcome.kind, 'provisioned', JSON.stringify(ok.outcome));
+  const late = await runTestDevice(emu, 6, { target, metrics, flow: { claim: 'trusted-user', handoffDelay: 2500 } });
+  assert.equal(late.outcome.kind, 'failed');
+  assert.equal((late.outcome as { reason: string }).reason, 'connect: temporary claim expired before use');
+  const snap = metrics.drain();
+  const sum = (key: string) => Object.values(snap.series).reduce((n, sec) => n + (sec[key] ?? 0), 0);
+  assert.equal(sum('offered{api=CreateProvisioningClaim}'), 2);
+  assert.equal(sum('accepted{api=CreateProvisioningClaim}'), 2);
+  assert.ok(snap.histograms.create_provisioning_claim !== undefined);
 });
