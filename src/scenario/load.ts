@@ -98,14 +98,11 @@ function checkScenario(s: Scenario, baseDir: string): ValidationIssue[] {
       if (!existsSync(path.resolve(baseDir, t.file))) {
         issues.push({ path: `emulator.templates[${i}].file`, message: `file not found: ${path.resolve(baseDir, t.file)}` });
       }
-      if (t.hook !== undefined && !existsSync(path.resolve(baseDir, t.hook))) {
-        issues.push({ path: `emulator.templates[${i}].hook`, message: `file not found: ${path.resolve(baseDir, t.hook)}` });
+      const hookFile = typeof t.hook === 'string' ? t.hook : t.hook?.file;
+      if (hookFile !== undefined && !existsSync(path.resolve(baseDir, hookFile))) {
+        issues.push({ path: `emulator.templates[${i}].hook${typeof t.hook === 'string' ? '' : '.file'}`, message: `file not found: ${path.resolve(baseDir, hookFile)}` });
       }
     });
-  }
-  if (s.load.model === 'closed' && s.load.concurrency > s.fleet.devices) {
-    // harmless, but say what will happen rather than silently clamping
-    s.load.concurrency = s.fleet.devices;
   }
   if (s.retry.baseDelay > s.retry.maxDelay) {
     issues.push({ path: 'retry.baseDelay', message: 'must not exceed retry.maxDelay' });

@@ -3,25 +3,11 @@
  * never silently falls back to a default. Defaults live here, next to the rule they belong to.
  */
 import { z } from 'zod';
-import { parseDuration } from '../util/duration.js';
+import { duration, positiveInt, ratio } from '../util/zod-fields.js';
 import { TEMPLATE_NAME_PATTERN } from '../protocol/topics.js';
 import { TLS_SESSION_RESUMPTION } from '../protocol/transport.js';
-import { expectationsSchema, stepLoadSchema, thresholdsSchema } from './analysis-schema.js';
-
-/** A duration: milliseconds as a number, or `500ms` / `10s` / `2m` / `1h`. Parsed to milliseconds. */
-const duration = z
-  .union([z.number(), z.string()])
-  .transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `must be a duration such as 500ms, 10s, 2m (got ${JSON.stringify(v)})` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-const positiveInt = z.number({ error: 'must be a number' }).int('must be an integer').positive('must be a positive integer');
-const ratio = z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+import { loadSchema } from '../load/models/index.js';
+import { expectationsSchema, thresholdsSchema } from './analysis-schema.js';
 
 export const KEY_ALGORITHMS = ['ec-p256', 'ec-p384', 'rsa-2048'] as const;
 
@@ -160,41 +146,26 @@ const retry = z
     retryOn: ['throttled', 'server-error', 'timeout'],
   });
 
-const stage = z.strictObject({
-  /** arrivals per second at the start of the stage (ramp) */
-  from: z.number().min(0, 'must be >= 0').optional(),
-  /** arrivals per second at the end of the stage; for hold/spike the constant rate */
-  rate: z.number({ error: 'must be a number' }).min(0, 'must be >= 0'),
-  duration,
-});
-
-const closedLoad = z.strictObject({
-  model: z.literal('closed'),
-  /** devices in flight at once */
-  concurrency: positiveInt,
-  maxDuration: duration.optional(),
-});
-
-const openLoad = z.strictObject({
-  model: z.literal('open'),
-  stages: z.array(stage).min(1, 'must have at least one stage'),
-  maxInFlight: positiveInt.default(1000),
-  /** an arrival that cannot start within this time of its intended start is dropped */
-  startTolerance: duration.default(1000),
-  maxDuration: duration.optional(),
-});
-
-const burstLoad = z.strictObject({
-  model: z.literal('burst'),
-  /** all devices arrive at t=0 (launch day); spread = optional window they arrive in */
-  spread: duration.default(0),
-  maxInFlight: positiveInt.default(1000),
-  startTolerance: duration.default(60_000),
-  maxDuration: duration.optional(),
-});
-
-const load = z.discriminatedUnion('model', [closedLoad, openLoad, burstLoad, stepLoadSchema], {
-  error: 'must have model: closed, open, burst or step',
+/** A pre-provisioning hook run as AWS Lambda runs it (docs/hooks.md; src/emulator/hook/hook-config.ts). */
+const hookSetting = z.strictObject({
+  /** a Python file (.py) or a Node.js module (.mjs/.cjs/.js), relative to the scenario file */
+  file: z.string().min(1),
+  /** Lambda handler string module.function (default lambda_function.lambda_handler style for Python, index.handler for Node.js) */
+  handler: z.string().regex(/^[A-Za-z_$][\w$/-]*(\.[A-Za-z_$][\w$-]*)+$/, 'must be module.function, e.g. lambda_function.lambda_handler').optional(),
+  /** the function's environment variables */
+  environment: z.record(z.string(), z.string()).optional(),
+  /** Lambda reserved concurrency: invocations beyond it are throttled (TooManyRequestsException) */
+  reservedConcurrency: positiveInt.optional(),
+  /** local cap on execution environments (default 64): past it invocations wait, and the report says so */
+  maxEnvironments: positiveInt.optional(),
+  /** idle environments are reaped after this (default 10m) */
+  idleTimeout: duration.optional(),
+  /** modelled extra latency on a new environment's first invocation (the real init time is always paid) */
+  coldStart: duration.optional(),
+  /** this hook's timeout (default emulator.hookTimeout, AWS's 5 s) */
+  timeout: duration.optional(),
+  /** reported as the function's memory size (context.memory_limit_in_mb), default 128 */
+  memorySize: z.number().int().min(128).max(10240).optional(),
 });
 
 const templateRef = z.strictObject({
@@ -202,8 +173,8 @@ const templateRef = z.strictObject({
   /** template body file (JSON), relative to the scenario file */
   file: z.string().min(1),
   enabled: z.boolean().default(true),
-  /** pre-provisioning hook module (exports handler), relative to the scenario file */
-  hook: z.string().optional(),
+  /** pre-provisioning hook: a file (relative to the scenario file), or {file, handler, reservedConcurrency, ...} */
+  hook: z.union([z.string().min(1), hookSetting]).optional(),
 });
 
 /** Emulator behaviour (src/emulator/quotas.ts, latency.ts, faults.ts); AWS's quota values are in src/protocol/quotas.ts. */
@@ -289,7 +260,8 @@ export const scenarioSchema = z.strictObject({
   fleet,
   flow,
   retry,
-  load,
+  /** one of the load models in load/models/ (closed, open, burst, step), chosen by `model` */
+  load: loadSchema,
   emulator,
   /** k6-style expressions on the merged results (scenario/analysis-schema.ts) */
   thresholds: thresholdsSchema,
@@ -312,7 +284,6 @@ export type Scenario = z.output<typeof scenarioSchema>;
 export type LoadConfig = Scenario['load'];
 export type RetryConfig = Scenario['retry'];
 export type FlowConfig = Scenario['flow'];
-export type FleetConfig = Scenario['fleet'];
 export type TargetConfig = Scenario['target'];
 export type EmulatorConfig = Scenario['emulator'];
 

@@ -42,7 +42,7 @@ export interface RunArgs {
 
 export async function commandRun(a: RunArgs): Promise<number> {
   const tty = process.stdout.isTTY === true;
-  const c = makeChalk(a.color ?? tty);
+  const c = makeChalk(a.color ?? tty, a.color !== undefined);
   const abort = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -96,7 +96,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
       },
       onProgress: (p) => {
         if (a.quiet) return;
-        if (tty) process.stdout.write(`\r\x1b[2K${formatProgress(p, c)}`);
+        if (tty) process.stdout.write(`\r\x1b[2K${formatProgress(p, c, process.stdout.columns)}`);
         else if (p.elapsedMs - lastPlain >= 5000) {
           lastPlain = p.elapsedMs;
           out(formatProgress(p, c));
@@ -109,6 +109,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
       formats,
       baseline,
       summary: true,
+      summaryOptions: { planShown: !a.quiet, columns: tty ? process.stdout.columns : undefined },
       color: c,
       after: a.saveCredentials === undefined ? [] : [`credentials: ${a.saveCredentials} (issued certificates and private keys, mode 0600)`],
       context: { command: 'run', shards: shard?.shards ?? 1 },
