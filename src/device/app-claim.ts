@@ -5,7 +5,7 @@
  * uses the temporary claim. Facts in src/protocol/trusted-user.ts.
  */
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { CreateProvisioningClaimCommand, IoTClient } from '@aws-sdk/client-iot';
+import type { IoTClient } from '@aws-sdk/client-iot';
 import { CREATE_PROVISIONING_CLAIM } from '../protocol/trusted-user.js';
 import type { FlowConfig } from '../scenario/schema.js';
 import type { DeviceContext } from './context.js';
@@ -21,10 +21,22 @@ export interface TemporaryClaim {
   expiresAtMs: number;
 }
 
+type Sdk = typeof import('@aws-sdk/client-iot');
+let sdk: Sdk | undefined;
+
+/**
+ * Load the AWS SDK (a few hundred ms): only flows that use it pay, and the generator loads it
+ * before the first arrival so that no device's create_provisioning_claim includes it.
+ */
+export async function loadAppSdk(): Promise<Sdk> {
+  sdk ??= await import('@aws-sdk/client-iot');
+  return sdk;
+}
+
 /** One SDK client per control plane in a worker: its connection pool is shared by the devices. */
 const clients = new Map<string, IoTClient>();
 
-function clientFor(cp: AppControlPlane): IoTClient {
+function clientFor(cp: AppControlPlane, { IoTClient }: Sdk): IoTClient {
   const key = `${cp.endpoint ?? ''}|${cp.region}|${cp.credentials?.accessKeyId ?? ''}`;
   let c = clients.get(key);
   if (c === undefined) {
@@ -52,10 +64,11 @@ export async function requestTemporaryClaim(d: DeviceContext): Promise<Temporary
   if (cp === undefined) {
     throw { step: 'create_provisioning_claim', failure: new StepFailure('protocol', 'flow.claim trusted-user needs a control plane (target)') } satisfies FailedStep;
   }
-  const iot = clientFor(cp);
+  const aws = await loadAppSdk();
+  const iot = clientFor(cp, aws);
   const res = await d.steps.run('create_provisioning_claim', () =>
     d.exchange.callControlPlane(CREATE_PROVISIONING_CLAIM, (abortSignal) =>
-      iot.send(new CreateProvisioningClaimCommand({ templateName: d.settings.templateName }), { abortSignal }),
+      iot.send(new aws.CreateProvisioningClaimCommand({ templateName: d.settings.templateName }), { abortSignal }),
     ),
   );
   const { certificateId, certificatePem, keyPair, expiration } = res;

@@ -37,8 +37,9 @@ const awsTarget = z
     region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1').optional(),
     /** server CA bundle (Amazon Root CA 1 and/or 3); default: Node.js's built-in roots, which include them */
     caFile: z.string().min(1).optional(),
-    claimCertFile: z.string().min(1, 'must name the claim certificate file (PEM)'),
-    claimKeyFile: z.string().min(1, 'must name the claim private key file (PEM)'),
+    /** the shared claim certificate and key (PEM); not used (and not needed) under flow.claim trusted-user */
+    claimCertFile: z.string().min(1, 'must name the claim certificate file (PEM)').optional(),
+    claimKeyFile: z.string().min(1, 'must name the claim private key file (PEM)').optional(),
     /** allow more than 100 devices without --confirm */
     confirm: z.boolean().default(false),
     /** control-plane API for cleanup (a VPC or FIPS endpoint, or a local emulator's http URL); default: AWS's */
@@ -241,7 +242,12 @@ const emulator = z
     tlsSessionResumption: z.boolean().default(TLS_SESSION_RESUMPTION.emulatorDefault),
     /** the claim certificate's policy document (default: AWS's walkthrough claim policy for the templates above) */
     claimPolicy: z.record(z.string(), z.unknown()).optional(),
-    /** the AWS IoT control-plane HTTP API over the registry (ListThings, DeleteCertificate, ...) */
+    /**
+     * validity of CreateProvisioningClaim's temporary claims (default: AWS's 5 minutes,
+     * src/protocol/trusted-user.ts); shorter makes claim expiry quick to show
+     */
+    claimValidity: duration.refine((v) => v >= 1000, 'must be at least 1s (certificate validity is in whole seconds)').optional(),
+    /** the AWS IoT control-plane HTTP API over the registry (ListThings, DeleteCertificate, CreateProvisioningClaim, ...) */
     controlPlane: z
       .strictObject({
         /** 0 = any free port */

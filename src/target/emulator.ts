@@ -10,7 +10,13 @@ import { startEmulatorThread, type EmulatorThread } from '../emulator/hosting/th
 import { emulatorOptionsFor } from '../emulator/hosting/settings.js';
 import { readTemplateFiles, type TemplateFileEntry } from '../emulator/hosting/template-files.js';
 import { InputError, RunError } from '../util/errors.js';
+import type { TargetInfo } from '../orchestrator/protocol.js';
 import type { PreparedTarget, StartedTarget, TargetStartContext } from './types.js';
+
+/** The region the apps sign for against the emulator (any region works: it checks no signatures). */
+const EMULATOR_REGION = 'us-east-1';
+/** The apps' credentials against the emulator (any are accepted). */
+const EMULATOR_APP_CREDENTIALS = { accessKeyId: 'fleetsim-app', secretAccessKey: 'fleetsim-app' };
 
 /** Read and check every template the scenario's emulator section names; all problems at once. */
 export function loadTemplates(loaded: LoadedScenario): LoadedTemplate[] {
@@ -47,12 +53,16 @@ export function prepareEmulatorTarget(loaded: LoadedScenario): PreparedTarget {
   if (s.target.type !== 'emulator') throw new Error('prepareEmulatorTarget needs target.type emulator');
   const templates = loadTemplates(loaded);
   const { host, port } = s.target;
+  const trusted = s.flow.claim === 'trusted-user';
+  const emulatorOptions = emulatorOptionsFor(s.emulator);
+  // provisioning by trusted user: the apps call CreateProvisioningClaim on the emulator's control plane
+  if (trusted && emulatorOptions.controlPlane === undefined) emulatorOptions.controlPlane = { port: 0 };
   const start = async (ctx?: TargetStartContext): Promise<StartedTarget> => {
     // each hook environment's log stream: <run-dir>/hook-logs/<template>/<stream>.log
     const hookLogs = ctx === undefined ? undefined : { dir: path.join(ctx.runDir, 'hook-logs'), displayBase: ctx.runDir };
     let emu: EmulatorThread;
     try {
-      emu = await startEmulatorThread({ ...emulatorOptionsFor(s.emulator), host, port, templates, ...(hookLogs === undefined ? {} : { hookLogs }) });
+      emu = await startEmulatorThread({ ...emulatorOptions, host, port, templates, ...(hookLogs === undefined ? {} : { hookLogs }) });
     } catch (err) {
       if ((err as { exitCategory?: string }).exitCategory === 'badInput') {
         throw new InputError(`${loaded.file}: the emulator could not start: ${(err as Error).message}`, { file: loaded.file, cause: err });
@@ -62,8 +72,10 @@ export function prepareEmulatorTarget(loaded: LoadedScenario): PreparedTarget {
         cause: err,
       });
     }
+    const info: TargetInfo = { host: emu.host, port: emu.port, servername: 'localhost', caPem: emu.caPem, claimCertPem: emu.claimCertPem, claimKeyPem: emu.claimKeyPem };
+    if (trusted && emu.controlPlaneUrl !== undefined) info.controlPlane = { endpoint: emu.controlPlaneUrl, region: EMULATOR_REGION, credentials: EMULATOR_APP_CREDENTIALS };
     return {
-      info: { host: emu.host, port: emu.port, servername: 'localhost', caPem: emu.caPem, claimCertPem: emu.claimCertPem, claimKeyPem: emu.claimKeyPem },
+      info,
       label: describeEmulator(emu),
       stats: () => emu.stats(),
       close: () => emu.close(),

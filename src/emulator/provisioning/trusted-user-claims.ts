@@ -70,6 +70,10 @@ export class TrustedUserClaims {
     if (template === undefined) return this.refuse({ error: 'ResourceNotFoundException', message: `The provisioning template ${templateName} does not exist` }, 404);
     if (!template.enabled) return this.refuse({ error: 'InvalidRequestException', message: `The provisioning template ${templateName} is disabled` }, 400);
 
+    // whole seconds, taken before the certificate is issued: the expiration is never later than the
+    // certificate's notAfter (also whole seconds), so a handshake refused for an expired certificate
+    // always comes after the expiration the app was given
+    const expiration = Math.floor(this.now() / 1000) * 1000 + Math.round(this.validityMs / 1000) * 1000;
     const keys = generateKeyPairSyncFor('ec-p256');
     const cert = ca.issue({
       publicKey: keys.publicKey,
@@ -77,7 +81,6 @@ export class TrustedUserClaims {
       usage: 'client',
       validityDays: this.validityMs / 86_400_000,
     });
-    const expiration = this.now() + this.validityMs;
     const record = registry.addCertificate({ certificateId: cert.certificateId, certificatePem: cert.certificatePem, status: 'ACTIVE', issuedVia: 'claim' });
     const policyName = trustedUserPolicyName(templateName);
     if (registry.getPolicy(policyName) === undefined) registry.createPolicy(policyName, buildClaimPolicyDocument([templateName], registry.region, registry.accountId));
