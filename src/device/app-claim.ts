@@ -4,6 +4,7 @@
  * AWS, fixed credentials against the emulator), then waits the hand-off delay before the device
  * uses the temporary claim. Facts in src/protocol/trusted-user.ts.
  */
+import { Agent } from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { IoTClient } from '@aws-sdk/client-iot';
 import { CREATE_PROVISIONING_CLAIM } from '../protocol/trusted-user.js';
@@ -37,7 +38,7 @@ export async function loadAppSdk(): Promise<Sdk> {
 const clients = new Map<string, IoTClient>();
 
 function clientFor(cp: AppControlPlane, { IoTClient }: Sdk): IoTClient {
-  const key = `${cp.endpoint ?? ''}|${cp.region}|${cp.credentials?.accessKeyId ?? ''}`;
+  const key = `${cp.endpoint ?? ''}|${cp.region}|${cp.credentials?.accessKeyId ?? ''}|${cp.ca === undefined ? '' : 'ca'}`;
   let c = clients.get(key);
   if (c === undefined) {
     // maxAttempts 1: the scenario's retry policy retries, and every attempt is counted
@@ -46,6 +47,8 @@ function clientFor(cp: AppControlPlane, { IoTClient }: Sdk): IoTClient {
       maxAttempts: 1,
       ...(cp.endpoint === undefined ? {} : { endpoint: cp.endpoint }),
       ...(cp.credentials === undefined ? {} : { credentials: cp.credentials }),
+      // the emulator's control plane serves HTTPS with the emulator's own CA
+      ...(cp.ca === undefined ? {} : { requestHandler: { httpsAgent: new Agent({ ca: cp.ca, keepAlive: true }) } }),
     });
     clients.set(key, c);
   }

@@ -25,6 +25,8 @@ export interface AppControlPlane {
   region: string;
   /** fixed credentials (the emulator takes any); undefined = the AWS SDK's default credential chain */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** CA (PEM) to trust for an https endpoint (the emulator's); undefined = the system roots */
+  ca?: string;
 }
 
 export interface DeviceSettings {

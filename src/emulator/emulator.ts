@@ -53,8 +53,8 @@ export interface EmulatorOptions {
   /** reuse a saved CA (standalone emulator); a new one is generated otherwise */
   ca?: { certPem: string; keyPem: string };
   registry?: Registry;
-  /** start the control-plane HTTP API over the registry */
-  controlPlane?: ControlPlaneOptions;
+  /** start the control-plane HTTP API over the registry; `https`: over TLS with the emulator's server certificate (as AWS serves it) */
+  controlPlane?: Omit<ControlPlaneOptions, 'tls' | 'claims'> & { https?: boolean };
   /** the account's thing groups and thing types: provisioning into others fails (default: not checked) */
   thingGroups?: string[];
   thingTypes?: string[];
@@ -160,10 +160,12 @@ function listen(broker: Broker, pki: Pki, host: string, port: number, sessionRes
 }
 
 /** Start the control plane when asked for; when it fails, what started before it is closed. */
-async function startControlPlaneIfAsked(registry: Registry, o: EmulatorOptions, claims: TrustedUserClaims, closeRest: () => Promise<void>): Promise<ControlPlane | undefined> {
+async function startControlPlaneIfAsked(registry: Registry, pki: Pki, o: EmulatorOptions, claims: TrustedUserClaims, closeRest: () => Promise<void>): Promise<ControlPlane | undefined> {
   if (o.controlPlane === undefined) return undefined;
+  const { https, ...cp } = o.controlPlane;
+  const tls = https === true ? { tls: { key: pki.server.keys.privateKeyPem, cert: pki.server.cert.certificatePem } } : {};
   try {
-    return await startControlPlane(registry, { host: o.host ?? '127.0.0.1', ...o.controlPlane, claims });
+    return await startControlPlane(registry, { host: o.host ?? '127.0.0.1', ...cp, ...tls, claims });
   } catch (err) {
     await closeRest();
     throw err;
@@ -262,7 +264,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     await server.close();
     await closeHooks(shaping.hooks);
   };
-  const controlPlane = await startControlPlaneIfAsked(registry, o, claims, closeMqtt);
+  const controlPlane = await startControlPlaneIfAsked(registry, pki, o, claims, closeMqtt);
   const running: Running = { tlsSessionResumption, shaping, registry, claimPolicyName, stats, service, broker, server, controlPlane };
   return {
     ...(controlPlane === undefined ? {} : { controlPlaneUrl: controlPlane.url }),

@@ -56,7 +56,8 @@ export function prepareEmulatorTarget(loaded: LoadedScenario): PreparedTarget {
   const trusted = s.flow.claim === 'trusted-user';
   const emulatorOptions = emulatorOptionsFor(s.emulator);
   // provisioning by trusted user: the apps call CreateProvisioningClaim on the emulator's control plane
-  if (trusted && emulatorOptions.controlPlane === undefined) emulatorOptions.controlPlane = { port: 0 };
+  // over HTTPS with the emulator's server certificate, as the app reaches AWS's control plane
+  if (trusted) emulatorOptions.controlPlane = { ...(emulatorOptions.controlPlane ?? { port: 0 }), https: true };
   const start = async (ctx?: TargetStartContext): Promise<StartedTarget> => {
     // each hook environment's log stream: <run-dir>/hook-logs/<template>/<stream>.log
     const hookLogs = ctx === undefined ? undefined : { dir: path.join(ctx.runDir, 'hook-logs'), displayBase: ctx.runDir };
@@ -73,7 +74,7 @@ export function prepareEmulatorTarget(loaded: LoadedScenario): PreparedTarget {
       });
     }
     const info: TargetInfo = { host: emu.host, port: emu.port, servername: 'localhost', caPem: emu.caPem, claimCertPem: emu.claimCertPem, claimKeyPem: emu.claimKeyPem };
-    if (trusted && emu.controlPlaneUrl !== undefined) info.controlPlane = { endpoint: emu.controlPlaneUrl, region: EMULATOR_REGION, credentials: EMULATOR_APP_CREDENTIALS };
+    if (trusted && emu.controlPlaneUrl !== undefined) info.controlPlane = { endpoint: emu.controlPlaneUrl, region: EMULATOR_REGION, credentials: EMULATOR_APP_CREDENTIALS, ca: emu.caPem };
     return {
       info,
       label: describeEmulator(emu),
