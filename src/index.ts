@@ -6,6 +6,7 @@ export { loadScenario, type LoadedScenario, type ScenarioOverrides } from './sce
 export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/emulator.js';
 export { runScenario, newRunId, defaultWorkers, type RunOptions, type RunOutcome } from './orchestrator/run.js';
 export { describeLoad } from './load/models/index.js';
+export { describeFlow } from './scenario/describe-flow.js';
 export { buildReport, type RunReport } from './report/build.js';
 export { writeReports, rebuildReport, parseReportFormats, REPORT_FORMATS, ReportWriteError, type ReportFormat } from './report/write.js';
 export { renderHtmlReport } from './report/html.js';
@@ -19,7 +20,7 @@ export { buildInitFiles, checkInitOptions, setupCommands, writeInitFiles, SCENAR
 export * from './cleanup/index.js';
 
 // targets: what a run connects to (src/target/)
-export { prepareTarget, targetStarter, loadTemplates, loadAwsTargetInfo, regionOfEndpoint, type PreparedTarget, type StartedTarget, type TargetKind } from './target/index.js';
+export { prepareTarget, targetStarter, loadTemplates, loadAwsTargetInfo, regionOfEndpoint, appPermission, type PreparedTarget, type StartedTarget, type TargetKind } from './target/index.js';
 export { runScenarioFile, runSweepFile } from './run-file.js';
 export { sweepAxis, type SweepOptions, type SweepOutcome } from './orchestrator/sweep.js';
 export { formatSweepTable, writeSweepReport, type SweepReport, type SweepRow } from './report/sweep.js';

@@ -25,7 +25,7 @@ import type { EmulatorCounters } from '../protocol/emulator-stats.js';
 import { round } from '../util/round.js';
 
 /** APIs in flow order; anything else the series name comes after these. */
-export const API_ORDER = ['Connect', 'CreateKeysAndCertificate', 'CreateCertificateFromCsr', 'RegisterThing', 'VerifyConnect', 'VerifyPublish', 'Reconnect'];
+export const API_ORDER = ['CreateProvisioningClaim', 'Connect', 'CreateKeysAndCertificate', 'CreateCertificateFromCsr', 'RegisterThing', 'VerifyConnect', 'VerifyPublish', 'Reconnect'];
 
 /** Connect-like APIs: a throttled connect is refused in CONNACK, not answered with 429. */
 export const CONNECT_APIS = new Set(['Connect', 'VerifyConnect', 'Reconnect']);

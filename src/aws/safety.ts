@@ -16,7 +16,8 @@ export function describeAwsCreation(s: Scenario, devices = s.fleet.devices): str
   const where = `${s.target.endpoint}${region === undefined ? '' : ` (${region})`}`;
   return (
     `up to ${devices} thing${devices === 1 ? '' : 's'} and ${devices} certificate${devices === 1 ? '' : 's'} (one of each per device) on ${where}, ` +
-    `through provisioning template ${s.fleet.templateName}; the policies the template names or creates are shared by every device`
+    `through provisioning template ${s.fleet.templateName}; the policies the template names or creates are shared by every device` +
+    (s.flow.claim === 'trusted-user' ? `; and up to ${devices} temporary claim certificate${devices === 1 ? '' : 's'} (CreateProvisioningClaim), which expire on their own` : '')
   );
 }
 

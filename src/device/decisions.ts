@@ -14,7 +14,8 @@ import { Interrupted, type FailedStep, type StepFailure } from './failure.js';
 export function retryClass(f: StepFailure): string {
   if (f.kind === 'rejected') {
     const s = f.detail.statusCode;
-    if (s === 429) return 'throttled';
+    // MQTT APIs answer 429; the control plane's ThrottlingException is HTTP 400 (src/protocol/trusted-user.ts)
+    if (s === 429 || f.detail.errorCode === 'ThrottlingException') return 'throttled';
     if (s !== undefined && s >= 500) return 'server-error';
     return 'rejected';
   }
@@ -23,6 +24,7 @@ export function retryClass(f: StepFailure): string {
 
 /** The `failed` outcome's reason for a step that failed for good. */
 export function failureReason(step: StepName, f: StepFailure): string {
+  if (f.kind === 'claim-expired') return `${step}: temporary claim expired before use`;
   if (f.kind === 'rejected' && f.detail.statusCode !== undefined) {
     const hook = f.detail.hookErrorType === undefined ? '' : ` (hook ${f.detail.hookErrorType})`;
     return `${`${step}: rejected ${f.detail.statusCode} ${f.detail.errorCode ?? ''}`.trim()}${hook}`;

@@ -101,6 +101,32 @@ export class ProvisioningExchange {
     return decoded;
   }
 
+  /**
+   * One control-plane call over HTTPS (the app's CreateProvisioningClaim), counted as `api` like the
+   * MQTT requests: an AWS error is `rejected` with its HTTP status and exception name; no answer
+   * within the reply timeout is `timeout`; no connection is `connect-error`.
+   */
+  async callControlPlane<T>(api: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const timeoutMs = this.settings.flow.replyTimeout;
+    this.offer(api);
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    try {
+      const out = await fn(abort.signal);
+      this.metrics.count('accepted', { api });
+      return out;
+    } catch (err) {
+      const f = controlPlaneFailure(api, err, abort.signal.aborted, timeoutMs);
+      if (f.kind === 'rejected') {
+        this.metrics.count('rejected', { api, status: f.detail.statusCode ?? 0, code: f.detail.errorCode ?? 'Unknown' });
+        this.metrics.rejection(api, f.detail.statusCode ?? 0, f.detail.errorCode ?? 'Unknown');
+      } else this.countFailure(api, f, false);
+      throw f;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** The verify publish (QoS 1, wait for PUBACK), counted as VerifyPublish. */
   async publishVerify(conn: DeviceConnection, topic: string, payload: Buffer): Promise<void> {
     const api = 'VerifyPublish';
@@ -113,4 +139,15 @@ export class ProvisioningExchange {
     }
     this.metrics.count('accepted', { api });
   }
+}
+
+/** An AWS SDK error (or a network one) as a step failure. */
+export function controlPlaneFailure(api: string, err: unknown, timedOut: boolean, timeoutMs: number): StepFailure {
+  const e = err as Error & { $metadata?: { httpStatusCode?: number }; code?: string };
+  if (timedOut) return new StepFailure('timeout', `${api}: no answer within ${timeoutMs} ms`);
+  const status = e?.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && status > 0) {
+    return new StepFailure('rejected', `${api} rejected: ${status} ${e.name} ${e.message}`, { statusCode: status, errorCode: e.name });
+  }
+  return new StepFailure('connect-error', `${api}: ${e?.code === undefined ? '' : `${e.code} `}${e?.message ?? String(err)}`);
 }

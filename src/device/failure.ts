@@ -4,7 +4,8 @@
  */
 import type { StepName } from '../metrics/names.js';
 
-export type FailureKind = 'rejected' | 'timeout' | 'disconnect' | 'connect-refused' | 'connect-error' | 'protocol';
+/** claim-expired: a temporary claim (flow.claim trusted-user) was used after its expiration */
+export type FailureKind = 'rejected' | 'timeout' | 'disconnect' | 'connect-refused' | 'connect-error' | 'protocol' | 'claim-expired';
 
 /** A step that did not succeed. Not thrown out of the device: it becomes an outcome or a retry. */
 export class StepFailure extends Error {

@@ -1,8 +1,10 @@
 /**
  * The claim phase: connect with the claim certificate → subscribe → CreateKeysAndCertificate |
- * CreateCertificateFromCsr → subscribe → RegisterThing. A step that finds the claim connection
+ * CreateCertificateFromCsr → subscribe → RegisterThing. The claim is the shared claim certificate,
+ * or a temporary one (flow.claim trusted-user, app-claim.ts). A step that finds the claim connection
  * gone reconnects and resubscribes before its request.
  */
+import type { SecureContext } from 'node:tls';
 import {
   isCreateCertificateFromCsrResponse,
   isCreateKeysAndCertificateResponse,
@@ -26,7 +28,7 @@ export interface Registration {
  * Run the claim phase. `onRegistered` runs after RegisterThing while the claim connection is still
  * open; the connection is then closed (destroyed on any failure).
  */
-export async function provisionWithClaim(d: DeviceContext, onRegistered: (r: Registration) => void): Promise<Registration> {
+export async function provisionWithClaim(d: DeviceContext, onRegistered: (r: Registration) => void, claimContext?: SecureContext): Promise<Registration> {
   const { flow, templateName } = d.settings;
   const { spec, steps, exchange, state } = d;
   let conn: DeviceConnection | undefined;
@@ -35,7 +37,7 @@ export async function provisionWithClaim(d: DeviceContext, onRegistered: (r: Reg
   const ensure = async (topics: string[][]): Promise<DeviceConnection> => {
     if (conn?.isOpen === true) return conn;
     conn?.destroy();
-    const opened = await exchange.connect('Connect', spec.clientId, d.target.claimSecureContext);
+    const opened = await exchange.connect('Connect', spec.clientId, claimContext ?? d.target.claimSecureContext);
     if (d.stop.aborted) {
       // the step was interrupted and the cleanup below already ran: this connection is nobody's
       opened.destroy();

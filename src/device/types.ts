@@ -14,6 +14,19 @@ export interface DeviceTarget {
   alpn?: string[];
   /** one shared TLS context for the claim certificate (saves a handshake's worth of CPU per device) */
   claimSecureContext: SecureContext;
+  /** flow.claim trusted-user: where the app calls CreateProvisioningClaim */
+  controlPlane?: AppControlPlane;
+}
+
+/** The control plane the installer's app calls (AWS IoT's, or the emulator's). */
+export interface AppControlPlane {
+  /** URL; undefined = AWS's endpoint for the region */
+  endpoint?: string;
+  region: string;
+  /** fixed credentials (the emulator takes any); undefined = the AWS SDK's default credential chain */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** CA (PEM) to trust for an https endpoint (the emulator's); undefined = the system roots */
+  ca?: string;
 }
 
 export interface DeviceSettings {

@@ -22,6 +22,7 @@ import { closeHooks, startHookFunctions, type HookLogOptions } from './hook/func
 import { Latency, type LatencySettings } from './shaping/latency.js';
 import { attachClaimPolicy } from './policy/claim-policy.js';
 import { ProvisioningService } from './provisioning/service.js';
+import { TrustedUserClaims } from './provisioning/trusted-user-claims.js';
 import { Quotas } from './shaping/quota-buckets.js';
 import { ServerStats } from './provisioning/server-stats.js';
 import type { LoadedTemplate } from './templates/index.js';
@@ -52,17 +53,19 @@ export interface EmulatorOptions {
   /** reuse a saved CA (standalone emulator); a new one is generated otherwise */
   ca?: { certPem: string; keyPem: string };
   registry?: Registry;
-  /** start the control-plane HTTP API over the registry */
-  controlPlane?: ControlPlaneOptions;
+  /** start the control-plane HTTP API over the registry; `https`: over TLS with the emulator's server certificate (as AWS serves it) */
+  controlPlane?: Omit<ControlPlaneOptions, 'tls' | 'claims'> & { https?: boolean };
   /** the account's thing groups and thing types: provisioning into others fails (default: not checked) */
   thingGroups?: string[];
   thingTypes?: string[];
   /** resume TLS sessions from tickets (default: src/protocol/transport.ts, off, as in the scenario schema; AWS does not document it) */
   tlsSessionResumption?: boolean;
-  /** the clock ownership tokens expire on (default Date.now; tests pass a fake one) */
+  /** the clock ownership tokens and temporary claims expire on (default Date.now; tests pass a fake one) */
   now?: () => number;
   /** seconds of per-second stats kept, older ones summed (default: all, as a run's report reads every second; the standalone emulator keeps an hour) */
   statsWindowSeconds?: number;
+  /** validity of CreateProvisioningClaim's temporary claims (default: AWS's 5 minutes, src/protocol/trusted-user.ts) */
+  claimValidityMs?: number;
 }
 
 export interface ClaimCredentials {
@@ -159,10 +162,12 @@ function listen(broker: Broker, pki: Pki, host: string, port: number, sessionRes
 }
 
 /** Start the control plane when asked for; when it fails, what started before it is closed. */
-async function startControlPlaneIfAsked(registry: Registry, o: EmulatorOptions, closeRest: () => Promise<void>): Promise<ControlPlane | undefined> {
+async function startControlPlaneIfAsked(registry: Registry, pki: Pki, o: EmulatorOptions, claims: TrustedUserClaims, closeRest: () => Promise<void>): Promise<ControlPlane | undefined> {
   if (o.controlPlane === undefined) return undefined;
+  const { https, ...cp } = o.controlPlane;
+  const tls = https === true ? { tls: { key: pki.server.keys.privateKeyPem, cert: pki.server.cert.certificatePem } } : {};
   try {
-    return await startControlPlane(registry, { host: o.host ?? '127.0.0.1', ...o.controlPlane });
+    return await startControlPlane(registry, { host: o.host ?? '127.0.0.1', ...cp, ...tls, claims });
   } catch (err) {
     await closeRest();
     throw err;
@@ -229,9 +234,23 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     hooks: shaping.hooks,
     ...(o.now === undefined ? {} : { now: o.now }),
   });
+  // claim certificates: the built-in one, and every temporary claim CreateProvisioningClaim issues
+  const claimCertificateIds = new Set([pki.claim.cert.certificateId]);
+  const claims = new TrustedUserClaims({
+    ca,
+    registry,
+    templates: o.templates,
+    quotas: shaping.quotas,
+    stats,
+    claimCertificateIds,
+    ...(o.claimValidityMs === undefined ? {} : { validityMs: o.claimValidityMs }),
+    ...(o.now === undefined ? {} : { now: o.now }),
+  });
   const gateway = createGateway({
     registry,
-    claimCertificateIds: new Set([pki.claim.cert.certificateId]),
+    claimCertificateIds,
+    claimExpiresAt: (id) => claims.expiresAt(id),
+    ...(o.now === undefined ? {} : { now: o.now }),
     quotas: shaping.quotas,
     faults: shaping.faults,
     stats,
@@ -247,7 +266,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     await server.close();
     await closeHooks(shaping.hooks);
   };
-  const controlPlane = await startControlPlaneIfAsked(registry, o, closeMqtt);
+  const controlPlane = await startControlPlaneIfAsked(registry, pki, o, claims, closeMqtt);
   const running: Running = { tlsSessionResumption, shaping, registry, claimPolicyName, stats, service, broker, server, controlPlane };
   return {
     ...(controlPlane === undefined ? {} : { controlPlaneUrl: controlPlane.url }),

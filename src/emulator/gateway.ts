@@ -35,12 +35,18 @@ export interface ConnectionIdentity {
   thingName?: string;
   /** the certificate's policies and this connection's policy variables */
   policies?: ConnectionPolicies;
+  /** epoch ms a temporary claim (provisioning by trusted user) expires at */
+  expiresAt?: number;
 }
 
 export interface GatewayOptions {
   registry: Registry;
   /** certificate IDs of claim certificates: their connections may call the provisioning APIs */
   claimCertificateIds: ReadonlySet<string>;
+  /** epoch ms a temporary claim certificate expires at (undefined: not a temporary claim) */
+  claimExpiresAt?: (certificateId: string) => number | undefined;
+  /** the clock temporary claims expire on (default Date.now) */
+  now?: () => number;
   quotas: Quotas;
   faults: Faults;
   stats: ServerStats;
@@ -78,6 +84,9 @@ export function createGateway(o: GatewayOptions): BrokerHooks {
     sniNames.add(name);
     return name;
   };
+  const now = o.now ?? Date.now;
+  // a temporary claim past its expiration (src/protocol/trusted-user.ts CLAIM_EXPIRY_BEHAVIOUR, assumed)
+  const expired = (ctx: ConnectionIdentity) => ctx.expiresAt !== undefined && now() >= ctx.expiresAt;
 
   const authenticate = (req: ConnectRequest): AuthenticateResult => {
     stats.count('connect_attempts');
@@ -98,6 +107,9 @@ export function createGateway(o: GatewayOptions): BrokerHooks {
     const rec = registry.getCertificate(id);
     if (rec === undefined || rec.status !== 'ACTIVE') return refuse('certificate', rec === undefined ? 'unknown certificate' : `certificate is ${rec.status}`);
     const ctx: ConnectionIdentity = { kind: o.claimCertificateIds.has(id) ? 'claim' : 'device', certificateId: id };
+    const expiresAt = o.claimExpiresAt?.(id);
+    if (expiresAt !== undefined) ctx.expiresAt = expiresAt;
+    if (expired(ctx)) return refuse('claim-expired', 'the temporary provisioning claim has expired');
     const thingName = ctx.kind === 'claim' ? undefined : pickConnectionThing(registry.listPrincipalThings(rec.certificateArn), req.clientId);
     if (thingName !== undefined) ctx.thingName = thingName;
     ctx.policies = authorizer.forCertificate(rec.certificateArn, req.clientId, thingName);
@@ -127,7 +139,12 @@ export function createGateway(o: GatewayOptions): BrokerHooks {
       }
       // nobody may publish to a reply topic: replies come from the service only
       const t = parseProvisioningTopic(topic);
-      const p = identityOf(client).policies;
+      const id = identityOf(client);
+      if (expired(id)) {
+        stats.count('publishes_denied{reason=claim-expired}');
+        return 'disconnect';
+      }
+      const p = id.policies;
       if ((t === null || t.reply === undefined) && p !== undefined && authorizer.check(p, 'iot:Publish', topic) === 'allow') return 'allow';
       stats.count('publishes_denied');
       return 'disconnect';

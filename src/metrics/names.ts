@@ -2,6 +2,8 @@
 
 /** Per-step latency histograms, in the order a device runs them. */
 export const STEP_NAMES = [
+  /** flow.claim trusted-user: the app's CreateProvisioningClaim call (control plane, HTTPS) */
+  'create_provisioning_claim',
   'connect',
   'subscribe',
   'create_certificate',

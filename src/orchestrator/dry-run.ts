@@ -5,12 +5,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createSecureContext } from 'node:tls';
+import { closeAppClients, loadAppSdk } from '../device/app-claim.js';
 import { VirtualDevice } from '../device/device.js';
 import type { StepObservation } from '../device/types.js';
 import { MetricsRecorder, type Outcome } from '../metrics/recorder.js';
 import { redactScenario, type LoadedScenario } from '../scenario/load.js';
 import { CredentialsWriter, prepareCredentialsDir } from './credentials.js';
+import { deviceTargetFor } from './device-target.js';
 import { makeDeviceSpec } from './generator.js';
 import { newRunId, type StartedTarget } from './run.js';
 
@@ -55,6 +56,8 @@ export async function dryRunScenario(o: DryRunOptions): Promise<{ result: DryRun
   mkdirSync(runDir, { recursive: true });
   const writer = o.saveCredentialsDir === undefined ? undefined : new CredentialsWriter(prepareCredentialsDir(o.saveCredentialsDir));
 
+  // provisioning by trusted user: the app's AWS SDK is loaded before the device's clock starts
+  if (s.flow.claim === 'trusted-user') await loadAppSdk();
   const target = await o.startTarget();
   o.onTarget?.(target.label);
   const startedAt = new Date().toISOString();
@@ -63,17 +66,9 @@ export async function dryRunScenario(o: DryRunOptions): Promise<{ result: DryRun
   const spec = makeDeviceSpec(s, runId, 0, 0);
   let result;
   try {
-    const info = target.info;
     const device = new VirtualDevice(
       spec,
-      {
-        host: info.host,
-        port: info.port,
-        ...(info.servername === undefined ? {} : { servername: info.servername }),
-        ...(info.caPem === undefined ? {} : { ca: info.caPem }),
-        ...(info.alpn === undefined ? {} : { alpn: info.alpn }),
-        claimSecureContext: createSecureContext({ cert: info.claimCertPem, key: info.claimKeyPem, ...(info.caPem === undefined ? {} : { ca: info.caPem }) }),
-      },
+      deviceTargetFor(target.info),
       {
         flow: s.flow,
         // one attempt per step: a dry run shows the first failure as it is
@@ -90,6 +85,7 @@ export async function dryRunScenario(o: DryRunOptions): Promise<{ result: DryRun
     );
     result = await device.run();
   } finally {
+    closeAppClients();
     await target.close().catch(() => undefined);
   }
   const out: DryRunResult = {

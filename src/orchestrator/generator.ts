@@ -3,13 +3,14 @@
  * thread (worker-entry.ts), but knows nothing about threads: events go to a callback.
  */
 import { setMaxListeners } from 'node:events';
-import { createSecureContext } from 'node:tls';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { arrivalsOf, inFlightSlots, kneeSearchOf } from '../load/models/index.js';
 import { inSegment, segmentIndexRange, shareCount } from '../load/split.js';
 import { renderPattern } from '../util/patterns.js';
 import type { DeviceResult, DeviceSettings, DeviceSpec } from '../device/types.js';
+import { loadAppSdk } from '../device/app-claim.js';
 import { CredentialsWriter } from './credentials.js';
+import { deviceTargetFor } from './device-target.js';
 import type { Scenario } from '../scenario/schema.js';
 import { HealthProbe } from './health.js';
 import type { StartCommand, WorkerEvent } from './protocol.js';
@@ -87,11 +88,8 @@ export class Generator {
     const totalSlots = inFlightSlots(s.load, s.fleet.devices);
     // shard first, then worker: shards may run different worker counts and still add up to the total
     const slots = Math.max(1, shareCount(shareCount(totalSlots, segment.shard, segment.shards), segment.worker, segment.workers));
-    const claimSecureContext = createSecureContext({
-      cert: target.claimCertPem,
-      key: target.claimKeyPem,
-      ...(target.caPem === undefined ? {} : { ca: target.caPem }),
-    });
+    // provisioning by trusted user: the apps' AWS SDK is loaded before the first arrival
+    if (s.flow.claim === 'trusted-user') await loadAppSdk();
     this.timer = setInterval(() => this.flush(), PROGRESS_INTERVAL_MS);
     let maxTimer: NodeJS.Timeout | undefined;
     if (s.load.maxDuration !== undefined) {
@@ -104,14 +102,7 @@ export class Generator {
         slots,
         startMs: this.cmd.startMs,
         makeSpec: (index, intended) => makeDeviceSpec(s, runId, segment.shard, index, intended),
-        target: {
-          host: target.host,
-          port: target.port,
-          ...(target.servername === undefined ? {} : { servername: target.servername }),
-          ...(target.caPem === undefined ? {} : { ca: target.caPem }),
-          ...(target.alpn === undefined ? {} : { alpn: target.alpn }),
-          claimSecureContext,
-        },
+        target: deviceTargetFor(target),
         settings: { flow: s.flow, retry: s.retry, templateName: s.fleet.templateName, runStartMs: this.cmd.startMs, ...this.credentialsSink() },
         metrics: this.metrics,
         signal: this.abort.signal,

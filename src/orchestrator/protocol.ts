@@ -5,7 +5,7 @@
  * main → worker: `start` once, `stop` at most once.
  * worker → main: `progress` every second, `done` once at the end, `fatal` if it cannot run.
  */
-import type { DeviceResult } from '../device/types.js';
+import type { AppControlPlane, DeviceResult } from '../device/types.js';
 import type { Segment } from '../load/split.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -21,8 +21,11 @@ export interface TargetInfo {
   /** server CA PEM; undefined = system store */
   caPem?: string;
   alpn?: string[];
-  claimCertPem: string;
-  claimKeyPem: string;
+  /** the shared claim (provisioning by claim); none against AWS under flow.claim trusted-user */
+  claimCertPem?: string;
+  claimKeyPem?: string;
+  /** flow.claim trusted-user: the control plane the devices' apps call CreateProvisioningClaim on */
+  controlPlane?: AppControlPlane;
 }
 
 export interface StartCommand {

@@ -1,5 +1,6 @@
 /** Generator worker thread entry. The only module that touches parentPort. */
 import { parentPort, workerData } from 'node:worker_threads';
+import { closeAppClients } from '../device/app-claim.js';
 import { Generator } from './generator.js';
 import { WORKER_PROTOCOL_VERSION, type WorkerCommand, type WorkerEvent } from './protocol.js';
 
@@ -19,7 +20,11 @@ port.on('message', (cmd: WorkerCommand) => {
       }
       generator = new Generator(cmd, send);
       generator.run().then(
-        () => port.close(),
+        () => {
+          // the apps' SDK clients (flow.claim trusted-user) keep connections open: close them so the thread ends
+          closeAppClients();
+          port.close();
+        },
         (err: unknown) => send({ type: 'fatal', worker: workerIndex, message: (err as Error)?.stack ?? String(err) }),
       );
       break;

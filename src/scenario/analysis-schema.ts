@@ -39,7 +39,7 @@ const threshold = z
 
 export const thresholdsSchema = z.array(threshold, { error: 'must be a list of expressions' }).default([]);
 
-export const EXPECTATION_APIS = ['Connect', 'CreateKeysAndCertificate', 'CreateCertificateFromCsr', 'RegisterThing'] as const;
+export const EXPECTATION_APIS = ['Connect', 'CreateKeysAndCertificate', 'CreateCertificateFromCsr', 'RegisterThing', 'CreateProvisioningClaim'] as const;
 
 const acceptedRate = z.strictObject({
   api: z.enum(EXPECTATION_APIS, { error: `must be one of ${EXPECTATION_APIS.join(', ')}` }),

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { InputError, type ValidationIssue } from '../util/errors.js';
 import { findUnknownPlaceholders } from '../util/patterns.js';
 import { jsonSyntaxProblem, MAX_SCENARIO_FILE_BYTES, readBoundedTextFile } from '../util/read-file.js';
-import { scenarioSchema, type Scenario } from './schema.js';
+import { AWS_ATS_ENDPOINT, scenarioSchema, type Scenario } from './schema.js';
 import { applyOverrides, parseOverride, shortcutOverrides, type Shortcuts } from './overrides.js';
 import { loadForReport, resolveLoadFiles } from '../load/models/index.js';
 
@@ -117,8 +117,36 @@ function checkScenario(s: Scenario, baseDir: string): ValidationIssue[] {
       }
     });
   }
+  issues.push(...checkClaimMethod(s));
   if (s.retry.baseDelay > s.retry.maxDelay) {
     issues.push({ path: 'retry.baseDelay', message: 'must not exceed retry.maxDelay' });
+  }
+  return issues;
+}
+
+/**
+ * Provisioning by claim needs the claim files against AWS; by trusted user it needs none, but the
+ * region the app calls CreateProvisioningClaim in must be known (the data endpoint's, so that the
+ * temporary claim and the devices meet in one region).
+ */
+function checkClaimMethod(s: Scenario): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const trusted = s.flow.claim === 'trusted-user';
+  if (!trusted && s.flow.handoffDelay !== undefined) {
+    issues.push({ path: 'flow.handoffDelay', message: 'only applies with flow.claim: trusted-user (the app hands a temporary claim to the device)' });
+  }
+  if (s.target.type !== 'aws') return issues;
+  const t = s.target;
+  if (!trusted) {
+    if (t.claimCertFile === undefined) issues.push({ path: 'target.claimCertFile', message: 'must name the claim certificate file (PEM) (not needed with flow.claim: trusted-user)' });
+    if (t.claimKeyFile === undefined) issues.push({ path: 'target.claimKeyFile', message: 'must name the claim private key file (PEM) (not needed with flow.claim: trusted-user)' });
+    return issues;
+  }
+  if (t.region === undefined && AWS_ATS_ENDPOINT.exec(t.endpoint) === null) {
+    issues.push({
+      path: 'target.region',
+      message: 'flow.claim trusted-user calls CreateProvisioningClaim in a region: give target.region (the endpoint is not an ATS endpoint whose name says it; the AWS SDK signs for a region even against a local control plane)',
+    });
   }
   return issues;
 }
@@ -171,7 +199,7 @@ export async function loadScenario(file: string, env: NodeJS.ProcessEnv = proces
 export function redactScenario(s: Scenario): Scenario {
   const copy = structuredClone({ ...s, load: loadForReport(s.load) });
   if (copy.target.type === 'aws') {
-    copy.target.claimKeyFile = '<redacted>';
+    if (copy.target.claimKeyFile !== undefined) copy.target.claimKeyFile = '<redacted>';
   }
   return copy;
 }

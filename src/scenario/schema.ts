@@ -37,8 +37,9 @@ const awsTarget = z
     region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1').optional(),
     /** server CA bundle (Amazon Root CA 1 and/or 3); default: Node.js's built-in roots, which include them */
     caFile: z.string().min(1).optional(),
-    claimCertFile: z.string().min(1, 'must name the claim certificate file (PEM)'),
-    claimKeyFile: z.string().min(1, 'must name the claim private key file (PEM)'),
+    /** the shared claim certificate and key (PEM); not used (and not needed) under flow.claim trusted-user */
+    claimCertFile: z.string().min(1, 'must name the claim certificate file (PEM)').optional(),
+    claimKeyFile: z.string().min(1, 'must name the claim private key file (PEM)').optional(),
     /** allow more than 100 devices without --confirm */
     confirm: z.boolean().default(false),
     /** control-plane API for cleanup (a VPC or FIPS endpoint, or a local emulator's http URL); default: AWS's */
@@ -101,6 +102,22 @@ const flow = z
      * and reconnects with its issued certificate, all at once (scenarios/reconnect-storm.yaml)
      */
     reconnect: z.strictObject({ at: duration }).optional(),
+    /**
+     * shared: every device holds the claim certificate (provisioning by claim, the default);
+     * trusted-user: each device first plays its installer's app and calls CreateProvisioningClaim
+     * for a temporary claim (provisioning by trusted user, src/protocol/trusted-user.ts)
+     */
+    claim: z.enum(['shared', 'trusted-user'], { error: 'must be shared or trusted-user' }).optional(),
+    /** trusted-user: time between the app getting the claim and the device using it (a duration or a distribution) */
+    handoffDelay: z
+      .union([duration, z.strictObject({ uniform: z.tuple([duration, duration]) }), z.strictObject({ p50: duration, p99: duration })], {
+        error: 'must be a duration (30s), {uniform: [10s, 2m]} or {p50: 30s, p99: 4m}',
+      })
+      .superRefine((v, ctx) => {
+        if (typeof v === 'object' && 'uniform' in v && v.uniform[1] < v.uniform[0]) ctx.addIssue({ code: 'custom', message: 'uniform must be [min, max] with min <= max' });
+        if (typeof v === 'object' && 'p50' in v && (v.p50 <= 0 || v.p99 < v.p50)) ctx.addIssue({ code: 'custom', message: 'needs p50 > 0 and p99 >= p50' });
+      })
+      .optional(),
   })
   .default({
     certificate: 'create-keys',
@@ -179,6 +196,7 @@ const emulatorQuotas = z.strictObject({
   CreateKeysAndCertificate: quotaSetting.optional(),
   CreateCertificateFromCsr: quotaSetting.optional(),
   RegisterThing: quotaSetting.optional(),
+  CreateProvisioningClaim: quotaSetting.optional(),
 });
 const latencySpec = z
   .union([z.strictObject({ fixed: duration }), z.strictObject({ uniform: z.tuple([duration, duration]) }), z.strictObject({ p50: duration, p99: duration })], {
@@ -231,7 +249,12 @@ const emulator = z
     tlsSessionResumption: z.boolean().default(TLS_SESSION_RESUMPTION.emulatorDefault),
     /** the claim certificate's policy document (default: AWS's walkthrough claim policy for the templates above) */
     claimPolicy: z.record(z.string(), z.unknown()).optional(),
-    /** the AWS IoT control-plane HTTP API over the registry (ListThings, DeleteCertificate, ...) */
+    /**
+     * validity of CreateProvisioningClaim's temporary claims (default: AWS's 5 minutes,
+     * src/protocol/trusted-user.ts); shorter makes claim expiry quick to show
+     */
+    claimValidity: duration.refine((v) => v >= 1000, 'must be at least 1s (certificate validity is in whole seconds)').optional(),
+    /** the AWS IoT control-plane HTTP API over the registry (ListThings, DeleteCertificate, CreateProvisioningClaim, ...) */
     controlPlane: z
       .strictObject({
         /** 0 = any free port */

@@ -12,6 +12,8 @@ import { AWS_ATS_ENDPOINT, type TargetConfig } from '../scenario/schema.js';
 import { InputError, type ValidationIssue } from '../util/errors.js';
 import { MAX_PEM_FILE_BYTES, readBoundedTextFile } from '../util/read-file.js';
 import type { TargetInfo } from '../orchestrator/protocol.js';
+import type { AppControlPlane } from '../device/types.js';
+import { isLocalEndpoint } from '../cleanup/iot-api.js';
 import type { PreparedTarget } from './types.js';
 
 export type AwsTargetConfig = Extract<TargetConfig, { type: 'aws' }>;
@@ -54,15 +56,10 @@ function parseCertificates(text: string): X509Certificate[] {
   return blocks.map((b) => new X509Certificate(b));
 }
 
-/** Read and check the claim certificate, its key and the CA bundle; every problem at once. */
-export function loadAwsTargetInfo(loaded: LoadedScenario): TargetInfo {
-  const t = loaded.scenario.target;
-  if (t.type !== 'aws') throw new Error('loadAwsTargetInfo needs target.type aws');
-  const issues: ValidationIssue[] = [];
-  const base = loaded.baseDir;
-
+/** The shared claim certificate and its key, checked to belong together. */
+function readClaimFiles(certFile: string, keyFile: string, base: string, issues: ValidationIssue[]): { certPem: string; keyPem: string } | undefined {
   let claimCert: X509Certificate | undefined;
-  const cert = readText(t.claimCertFile, 'target.claimCertFile', base, issues);
+  const cert = readText(certFile, 'target.claimCertFile', base, issues);
   if (cert !== undefined) {
     try {
       claimCert = parseCertificates(cert.text)[0];
@@ -73,7 +70,7 @@ export function loadAwsTargetInfo(loaded: LoadedScenario): TargetInfo {
   }
 
   let claimKey: KeyObject | undefined;
-  const key = readText(t.claimKeyFile, 'target.claimKeyFile', base, issues);
+  const key = readText(keyFile, 'target.claimKeyFile', base, issues);
   if (key !== undefined) {
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.text)) {
       issues.push({ path: 'target.claimKeyFile', message: `${key.abs} holds no PEM private key` });
@@ -87,8 +84,37 @@ export function loadAwsTargetInfo(loaded: LoadedScenario): TargetInfo {
     }
   }
   if (claimCert !== undefined && claimKey !== undefined && !claimCert.checkPrivateKey(claimKey)) {
-    issues.push({ path: 'target.claimKeyFile', message: `the key in ${path.resolve(base, t.claimKeyFile)} does not belong to the claim certificate in ${path.resolve(base, t.claimCertFile)}` });
+    issues.push({ path: 'target.claimKeyFile', message: `the key in ${path.resolve(base, keyFile)} does not belong to the claim certificate in ${path.resolve(base, certFile)}` });
   }
+
+  return cert === undefined || key === undefined ? undefined : { certPem: cert.text, keyPem: key.text };
+}
+
+/**
+ * flow.claim trusted-user: where the apps call CreateProvisioningClaim: AWS's control plane in the
+ * data endpoint's region (or target.region), signed with the AWS SDK's default credential chain;
+ * a local control plane (target.controlPlaneEndpoint on 127.0.0.1, a standalone emulator) takes fixed credentials.
+ */
+export function appControlPlaneFor(t: AwsTargetConfig): AppControlPlane {
+  const region = t.region ?? regionOfEndpoint(t.endpoint);
+  // the scenario check (scenario/load.ts) refuses a trusted-user scenario whose region is unknown
+  if (region === undefined) throw new Error('flow.claim trusted-user needs target.region');
+  const local = isLocalEndpoint(t.controlPlaneEndpoint);
+  return {
+    region,
+    ...(t.controlPlaneEndpoint === undefined ? {} : { endpoint: t.controlPlaneEndpoint }),
+    ...(local ? { credentials: { accessKeyId: 'fleetsim', secretAccessKey: 'fleetsim' } } : {}),
+  };
+}
+
+/** Read and check the claim certificate, its key and the CA bundle; every problem at once. */
+export function loadAwsTargetInfo(loaded: LoadedScenario): TargetInfo {
+  const t = loaded.scenario.target;
+  if (t.type !== 'aws') throw new Error('loadAwsTargetInfo needs target.type aws');
+  const issues: ValidationIssue[] = [];
+  const base = loaded.baseDir;
+
+  const claim = t.claimCertFile !== undefined && t.claimKeyFile !== undefined && loaded.scenario.flow.claim !== 'trusted-user' ? readClaimFiles(t.claimCertFile, t.claimKeyFile, base, issues) : undefined;
 
   let caPem: string | undefined;
   if (t.caFile !== undefined) {
@@ -103,11 +129,17 @@ export function loadAwsTargetInfo(loaded: LoadedScenario): TargetInfo {
     }
   }
 
-  if (issues.length > 0 || cert === undefined || key === undefined) {
+  const trusted = loaded.scenario.flow.claim === 'trusted-user';
+  if (issues.length > 0 || (!trusted && claim === undefined)) {
     const n = issues.length;
     throw new InputError(`${loaded.file}: ${n} problem${n === 1 ? '' : 's'} with the AWS target's files`, { file: loaded.file, issues });
   }
-  const info: TargetInfo = { host: t.endpoint, port: t.port, claimCertPem: cert.text, claimKeyPem: key.text };
+  const info: TargetInfo = { host: t.endpoint, port: t.port };
+  if (claim !== undefined) {
+    info.claimCertPem = claim.certPem;
+    info.claimKeyPem = claim.keyPem;
+  }
+  if (trusted) info.controlPlane = appControlPlaneFor(t);
   const servername = servernameFor(t);
   if (servername !== undefined) info.servername = servername;
   if (caPem !== undefined) info.caPem = caPem;
@@ -122,5 +154,33 @@ export function prepareAwsTarget(loaded: LoadedScenario): PreparedTarget {
   if (t.type !== 'aws') throw new Error('prepareAwsTarget needs target.type aws');
   const info = loadAwsTargetInfo(loaded);
   const label = describeAwsTarget(t);
-  return { kind: 'aws', start: () => Promise.resolve({ info, label, close: () => Promise.resolve() }) };
+  const cp = info.controlPlane;
+  const start = async () => {
+    // the apps sign with the SDK's default chain: no credentials is bad input before any device starts
+    if (cp !== undefined && cp.credentials === undefined) await checkAppCredentials(cp, loaded);
+    return { info, label, close: () => Promise.resolve() };
+  };
+  return { kind: 'aws', start };
+}
+
+/** What the apps' credentials must allow (the IAM action and, assumed, its resource ARN). */
+export function appPermission(region: string, templateName: string): string {
+  return `iot:CreateProvisioningClaim on arn:aws:iot:${region}:<account>:provisioningtemplate/${templateName}`;
+}
+
+/** Resolve the AWS SDK's default credential chain once (no AWS API call); none is bad input. */
+async function checkAppCredentials(cp: AppControlPlane, loaded: LoadedScenario): Promise<void> {
+  // loaded on first use: the SDK costs every other command half a second of start-up
+  const { IoTClient } = await import('@aws-sdk/client-iot');
+  const client = new IoTClient({ region: cp.region, ...(cp.endpoint === undefined ? {} : { endpoint: cp.endpoint }) });
+  try {
+    await client.config.credentials();
+  } catch (err) {
+    throw new InputError(`${loaded.file}: flow.claim trusted-user: no AWS credentials for the app's CreateProvisioningClaim: ${(err as Error).message}`, {
+      file: loaded.file,
+      hint: `the AWS SDK's default chain is used (AWS_PROFILE / AWS_ACCESS_KEY_ID, ~/.aws/config, an instance or task role); it needs ${appPermission(cp.region, loaded.scenario.fleet.templateName)}`,
+    });
+  } finally {
+    client.destroy();
+  }
 }

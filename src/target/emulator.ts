@@ -12,7 +12,13 @@ import { readTemplateFiles, type TemplateFileEntry } from '../emulator/hosting/t
 import { InputError, RunError } from '../util/errors.js';
 import { loadSpeed } from '../load/models/index.js';
 import { scaleQuotas } from '../load/trace/speed.js';
+import type { TargetInfo } from '../orchestrator/protocol.js';
 import type { PreparedTarget, StartedTarget, TargetStartContext } from './types.js';
+
+/** The region the apps sign for against the emulator (any region works: it checks no signatures). */
+const EMULATOR_REGION = 'us-east-1';
+/** The apps' credentials against the emulator (any are accepted). */
+const EMULATOR_APP_CREDENTIALS = { accessKeyId: 'fleetsim-app', secretAccessKey: 'fleetsim-app' };
 
 /** Read and check every template the scenario's emulator section names; all problems at once. */
 export function loadTemplates(loaded: LoadedScenario): LoadedTemplate[] {
@@ -52,12 +58,17 @@ export function prepareEmulatorTarget(loaded: LoadedScenario): PreparedTarget {
   // a trace replayed N times faster meets quotas N times higher (load/models/trace.ts)
   const speed = loadSpeed(s.load);
   const section = speed === 1 ? s.emulator : { ...s.emulator, quotas: scaleQuotas(s.emulator.quotas, speed) };
+  const trusted = s.flow.claim === 'trusted-user';
+  const emulatorOptions = emulatorOptionsFor(section);
+  // provisioning by trusted user: the apps call CreateProvisioningClaim on the emulator's control plane
+  // over HTTPS with the emulator's server certificate, as the app reaches AWS's control plane
+  if (trusted) emulatorOptions.controlPlane = { ...(emulatorOptions.controlPlane ?? { port: 0 }), https: true };
   const start = async (ctx?: TargetStartContext): Promise<StartedTarget> => {
     // each hook environment's log stream: <run-dir>/hook-logs/<template>/<stream>.log
     const hookLogs = ctx === undefined ? undefined : { dir: path.join(ctx.runDir, 'hook-logs'), displayBase: ctx.runDir };
     let emu: EmulatorThread;
     try {
-      emu = await startEmulatorThread({ ...emulatorOptionsFor(section), host, port, templates, ...(hookLogs === undefined ? {} : { hookLogs }) });
+      emu = await startEmulatorThread({ ...emulatorOptions, host, port, templates, ...(hookLogs === undefined ? {} : { hookLogs }) });
     } catch (err) {
       if ((err as { exitCategory?: string }).exitCategory === 'badInput') {
         throw new InputError(`${loaded.file}: the emulator could not start: ${(err as Error).message}`, { file: loaded.file, cause: err });
@@ -67,8 +78,10 @@ export function prepareEmulatorTarget(loaded: LoadedScenario): PreparedTarget {
         cause: err,
       });
     }
+    const info: TargetInfo = { host: emu.host, port: emu.port, servername: 'localhost', caPem: emu.caPem, claimCertPem: emu.claimCertPem, claimKeyPem: emu.claimKeyPem };
+    if (trusted && emu.controlPlaneUrl !== undefined) info.controlPlane = { endpoint: emu.controlPlaneUrl, region: EMULATOR_REGION, credentials: EMULATOR_APP_CREDENTIALS, ca: emu.caPem };
     return {
-      info: { host: emu.host, port: emu.port, servername: 'localhost', caPem: emu.caPem, claimCertPem: emu.claimCertPem, claimKeyPem: emu.claimKeyPem },
+      info,
       label: describeEmulator(emu),
       stats: () => emu.stats(),
       close: () => emu.close(),

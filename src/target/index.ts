@@ -6,7 +6,7 @@ import type { PreparedTarget, StartedTarget, TargetKind, TargetStartContext } fr
 
 export type { PreparedTarget, StartedTarget, TargetKind } from './types.js';
 export { loadTemplates } from './emulator.js';
-export { loadAwsTargetInfo, regionOfEndpoint } from './aws.js';
+export { appPermission, loadAwsTargetInfo, regionOfEndpoint } from './aws.js';
 
 const TARGETS: Record<TargetKind, (loaded: LoadedScenario) => PreparedTarget> = {
   emulator: prepareEmulatorTarget,

@@ -1,6 +1,6 @@
 /** `fleetsim run <scenario> --dry-run`: one device, every step printed as it ends. */
 import type { ChalkInstance } from 'chalk';
-import { dryRunScenario, targetStarter, type LoadedScenario } from '../../index.js';
+import { appPermission, describeFlow, dryRunScenario, regionOfEndpoint, targetStarter, type LoadedScenario } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { out } from '../output.js';
 
@@ -26,10 +26,15 @@ export async function commandDryRun(loaded: LoadedScenario, a: DryRunArgs): Prom
     signal: a.signal,
     onTarget: (label) => {
       out(`dry run: 1 device against ${label}, template ${s.fleet.templateName}, ${s.flow.certificate === 'csr' ? 'CreateCertificateFromCsr' : 'CreateKeysAndCertificate'}, MQTT ${s.flow.mqttVersion === 5 ? '5' : '3.1.1'}, no retries`);
+      out(`  ${describeFlow(s)}`);
+      if (s.flow.claim === 'trusted-user' && s.target.type === 'aws') {
+        const region = s.target.region ?? regionOfEndpoint(s.target.endpoint) ?? '<region>';
+        out(`  the app signs CreateProvisioningClaim with the AWS SDK's default credentials; they need ${appPermission(region, s.fleet.templateName)}`);
+      }
     },
     onStep: (st) => {
       const mark = st.ok ? c.green('ok') : c.red('FAILED');
-      out(`  ${st.step.padEnd(20)} ${formatMs(st.ms).padStart(9)}  ${mark}${st.detail === undefined ? '' : `  ${st.detail}`}`);
+      out(`  ${st.step.padEnd(25)} ${formatMs(st.ms).padStart(9)}  ${mark}${st.detail === undefined ? '' : `  ${st.detail}`}`);
     },
   });
   out('');

@@ -87,6 +87,10 @@ function printBanner(s: StandaloneEmulator, a: EmulatorArgs): void {
   if (a.thingGroup.length > 0) out(`  thing groups   ${a.thingGroup.join(', ')} (templates naming another fail RegisterThing)`);
   if (a.thingType.length > 0) out(`  thing types    ${a.thingType.join(', ')} (templates naming another fail RegisterThing)`);
   if (e.controlPlaneUrl !== undefined) out(`  control plane  ${e.controlPlaneUrl} (AWS SDK IoT client: endpoint ${e.controlPlaneUrl}, any credentials)`);
+  if (e.controlPlaneUrl !== undefined && s.templates.length > 0) {
+    // provisioning by trusted user: the app's call, as the AWS CLI makes it (docs/trusted-user.md)
+    out(`                 CreateProvisioningClaim (trusted user): aws iot create-provisioning-claim --endpoint-url ${e.controlPlaneUrl} --template-name ${s.templates[0]?.name ?? '<template>'}`);
+  }
   if (s.foreignCertificates) err('warning: the state file holds certificates signed by another root CA; those devices cannot connect and must provision again');
   out('');
   out("AWS IoT Device SDK v2 samples, unchanged but for the endpoint and file paths:");

@@ -2,6 +2,7 @@
 import {
   checkAwsConfirmation,
   describeAwsCreation,
+  describeFlow,
   describeLoad,
   formatProgress,
   InputError,
@@ -79,7 +80,12 @@ export async function commandRun(a: RunArgs): Promise<number> {
       out(`${a.scenario}: ${s.fleet.devices} devices, template ${s.fleet.templateName}, target ${s.target.type}`);
       out(describeLoad(s.load, s.fleet.devices));
       for (const line of overridesLine(loaded.overrides)) out(line);
+      out(describeFlow(s));
       return ExitCode.Pass;
+    }
+    if (s.flow.claim === 'trusted-user') {
+      // the apps call CreateProvisioningClaim through the AWS SDK: its notice about future Node.js versions is not about this run
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     }
     if (a.dryRun === true) return await commandDryRun(loaded, { out: a.out, runId: a.runId, saveCredentials: a.saveCredentials, signal: abort.signal, color: c });
     checkAwsConfirmation(s, { confirm: a.confirm === true });

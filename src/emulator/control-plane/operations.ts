@@ -6,7 +6,13 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { paginate } from '../registry/pagination.js';
 import { MAX_PAGE_SIZE, type CertificateRecord, type Registry, type ThingRecord } from '../registry/index.js';
-import { AwsServiceError } from './errors.js';
+import { AwsServiceError, type AwsErrorType } from './errors.js';
+import type { CreateProvisioningClaimResponse } from '../../protocol/trusted-user.js';
+
+/** Issues temporary claims (provisioning by trusted user): a response, or the AWS error to answer with. */
+export interface ProvisioningClaimIssuer {
+  create(templateName: string): CreateProvisioningClaimResponse | { error: AwsErrorType; message: string };
+}
 
 export interface OperationRequest {
   registry: Registry;
@@ -15,6 +21,8 @@ export interface OperationRequest {
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
   body: Record<string, unknown>;
+  /** CreateProvisioningClaim's issuer, when the emulator serves it */
+  claims?: ProvisioningClaimIssuer;
 }
 
 export interface Operation {
@@ -98,6 +106,17 @@ function requireCertificate(req: OperationRequest): CertificateRecord {
 }
 
 export const OPERATIONS: Operation[] = [
+  {
+    name: 'CreateProvisioningClaim',
+    method: 'POST',
+    path: ['provisioning-templates', '{}', 'provisioning-claim'],
+    handle(req) {
+      if (req.claims === undefined) throw new AwsServiceError('UnknownOperationException', 'CreateProvisioningClaim is not served by this control plane');
+      const out = req.claims.create(label(req, 0));
+      if ('error' in out) throw new AwsServiceError(out.error, out.message);
+      return out;
+    },
+  },
   {
     name: 'ListThings',
     method: 'GET',

@@ -5,12 +5,13 @@
  * ThrottlingException, so clients can test their retry path.
  */
 import http from 'node:http';
+import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from '../registry/index.js';
 import { TokenBucket } from '../shaping/token-bucket.js';
 import { AwsServiceError, toAwsError } from './errors.js';
-import { matchOperation } from './operations.js';
+import { matchOperation, type ProvisioningClaimIssuer } from './operations.js';
 
 export interface ControlPlaneOptions {
   host?: string;
@@ -18,6 +19,10 @@ export interface ControlPlaneOptions {
   port?: number;
   /** requests per second over all operations; `burst` defaults to `rate` */
   rateLimit?: { rate: number; burst?: number };
+  /** serve HTTPS with this key and certificate (PEM); plain HTTP otherwise */
+  tls?: { key: string; cert: string };
+  /** serves CreateProvisioningClaim (its own quota is checked by the issuer) */
+  claims?: ProvisioningClaimIssuer;
 }
 
 export interface ControlPlaneStats {
@@ -79,7 +84,7 @@ export function startControlPlane(registry: Registry, o: ControlPlaneOptions = {
   const bucket = o.rateLimit === undefined ? undefined : new TokenBucket(o.rateLimit.rate, o.rateLimit.burst ?? Math.max(1, o.rateLimit.rate), performance.now());
   const sockets = new Set<Socket>();
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://control-plane');
     const match = matchOperation(req.method ?? 'GET', url.pathname);
     const opName = match?.op.name ?? 'Unknown';
@@ -103,7 +108,7 @@ export function startControlPlane(registry: Registry, o: ControlPlaneOptions = {
     readBody(req).then(
       (body) => {
         try {
-          const out = match.op.handle({ registry, labels: match.labels, query: url.searchParams, headers: req.headers, body });
+          const out = match.op.handle({ registry, labels: match.labels, query: url.searchParams, headers: req.headers, body, ...(o.claims === undefined ? {} : { claims: o.claims }) });
           send(res, 200, out);
         } catch (err) {
           fail(err);
@@ -111,7 +116,8 @@ export function startControlPlane(registry: Registry, o: ControlPlaneOptions = {
       },
       (err: unknown) => fail(err),
     );
-  });
+  };
+  const server = o.tls === undefined ? http.createServer(handler) : https.createServer({ key: o.tls.key, cert: o.tls.cert }, handler);
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
@@ -125,7 +131,7 @@ export function startControlPlane(registry: Registry, o: ControlPlaneOptions = {
       const port = (server.address() as AddressInfo).port;
       const urlHost = host.includes(':') ? `[${host}]` : host;
       resolve({
-        url: `http://${urlHost}:${port}`,
+        url: `${o.tls === undefined ? 'http' : 'https'}://${urlHost}:${port}`,
         host,
         port,
         stats: () => structuredClone(stats),

@@ -57,6 +57,7 @@ export function emulatorOptionsFor(e: EmulatorConfig): Omit<EmulatorOptions, 'ho
     ...(e.faults === undefined ? {} : { faults: e.faults }),
     ...(e.hookTimeout === undefined ? {} : { hookTimeoutMs: e.hookTimeout }),
     ...(e.claimPolicy === undefined ? {} : { claimPolicy: e.claimPolicy }),
+    ...(e.claimValidity === undefined ? {} : { claimValidityMs: e.claimValidity }),
     ...(cp === undefined ? {} : { controlPlane: { port: cp.port, ...(cp.rateLimit === undefined ? {} : { rateLimit: { rate: cp.rateLimit } }) } }),
   };
 }

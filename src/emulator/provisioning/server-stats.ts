@@ -81,7 +81,9 @@ export class ServerStats {
     const t = this.totals;
     const sumWhere = (prefix: string) => Object.entries(t).reduce((n, [k, v]) => (k.startsWith(prefix) ? n + v : n), 0);
     const apis: Record<string, ApiCounts> = {};
-    for (const api of PROVISIONING_APIS) {
+    // CreateProvisioningClaim (control plane) only once it was called, so a by-claim run's summary is unchanged
+    const claimCalled = (t['received{api=CreateProvisioningClaim}'] ?? 0) > 0;
+    for (const api of claimCalled ? [...PROVISIONING_APIS, 'CreateProvisioningClaim'] : PROVISIONING_APIS) {
       apis[api] = {
         received: t[`received{api=${api}}`] ?? 0,
         accepted: t[`accepted{api=${api}}`] ?? 0,

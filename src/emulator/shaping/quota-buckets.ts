@@ -59,6 +59,7 @@ export class Quotas {
   private readonly perConnection: QuotaRate | null;
   private readonly connections = new WeakMap<object, TokenBucket>();
   private readonly apis: Record<ProvisioningApi, TokenBucket | null>;
+  private readonly claims: TokenBucket | null;
 
   constructor(
     settings: QuotaSettings = {},
@@ -76,6 +77,12 @@ export class Quotas {
       CreateCertificateFromCsr: bucket(q.CreateCertificateFromCsr),
       RegisterThing: bucket(q.RegisterThing),
     };
+    this.claims = bucket(q.CreateProvisioningClaim);
+  }
+
+  /** One CreateProvisioningClaim call (control plane). */
+  takeClaim(): boolean {
+    return this.claims === null || this.claims.tryTake(this.now());
   }
 
   /**
