@@ -9,6 +9,10 @@ import { StepFailure } from './failure.js';
 
 export { StepFailure, type FailureKind } from './failure.js';
 
+/** DEBUG=mqttjs* (the `debug` package's switch) keeps MQTT.js's own logging */
+const MQTTJS_DEBUG = /(^|[\s,])(mqttjs|\*)/.test(process.env.DEBUG ?? '');
+const noLog = (): void => undefined;
+
 export interface ConnectionOptions {
   host: string;
   port: number;
@@ -45,6 +49,8 @@ export class DeviceConnection {
     const onGone = (why: string) => {
       if (this.closed) return;
       this.closed = true;
+      // built only when a step is waiting: an Error's stack trace is not free, and most closes are ours
+      if (this.closeListeners.size === 0) return;
       const err = new StepFailure('disconnect', `connection closed by the server (${why})`);
       for (const l of this.closeListeners) l(err);
     };
@@ -76,6 +82,8 @@ export class DeviceConnection {
       resubscribe: false,
       queueQoSZero: false,
     };
+    // MQTT.js logs through `debug` on every packet; without DEBUG=mqttjs* those calls only cost CPU
+    if (!MQTTJS_DEBUG) opts.log = noLog;
     if (o.servername !== undefined) opts.servername = o.servername;
     if (o.ALPNProtocols !== undefined) opts.ALPNProtocols = o.ALPNProtocols;
     return new Promise((resolve, reject) => {
@@ -93,20 +101,28 @@ export class DeviceConnection {
         client.end(true);
         reject(err);
       }
-      client.once('connect', () => {
+      const onError = (err: Error & { code?: unknown }) => {
         if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(new DeviceConnection(client, o.protocolVersion));
-      });
-      client.once('error', (err: Error & { code?: unknown }) => {
         if (typeof err.code === 'number') {
           fail(new StepFailure('connect-refused', `CONNACK refused: ${formatReasonCode('CONNACK', err.code, o.protocolVersion)}`, { reasonCode: err.code }));
         } else {
           fail(new StepFailure('connect-error', `connect failed: ${typeof err.code === 'string' ? err.code + ' ' : ''}${err.message}`));
         }
+      };
+      const onCloseEarly = () => {
+        if (!settled) fail(new StepFailure('connect-error', 'connection closed before CONNACK'));
+      };
+      client.once('connect', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        // disarmed: from here on a close or an error is the open connection's (see the constructor)
+        client.removeListener('error', onError);
+        client.removeListener('close', onCloseEarly);
+        resolve(new DeviceConnection(client, o.protocolVersion));
       });
-      client.once('close', () => fail(new StepFailure('connect-error', 'connection closed before CONNACK')));
+      client.once('error', onError);
+      client.once('close', onCloseEarly);
     });
   }
 

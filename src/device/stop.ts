@@ -8,6 +8,8 @@ import { Interrupted } from './failure.js';
 
 export class DeviceStop {
   private readonly controller = new AbortController();
+  /** the steps waiting in abortable(), told by the stop itself: no abort listener added and removed per step */
+  private readonly waiting = new Set<() => void>();
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -19,7 +21,7 @@ export class DeviceStop {
 
   /** Run `body` while following `parent` (one listener, removed when `body` settles). */
   async follow<T>(parent: AbortSignal | undefined, body: () => Promise<T>): Promise<T> {
-    const forward = () => this.controller.abort(parent?.reason);
+    const forward = () => this.abortNow(parent?.reason);
     if (parent?.aborted === true) forward();
     else parent?.addEventListener('abort', forward, { once: true });
     try {
@@ -27,6 +29,13 @@ export class DeviceStop {
     } finally {
       parent?.removeEventListener('abort', forward);
     }
+  }
+
+  /** The only way this device's signal aborts: then every waiting step is told at once. */
+  private abortNow(reason: unknown): void {
+    this.controller.abort(reason);
+    for (const onAbort of this.waiting) onAbort();
+    this.waiting.clear();
   }
 
   /** Why the run stopped this device: the abort reason (interrupted, knee_found, ...). */
@@ -51,14 +60,14 @@ export class DeviceStop {
         abandon();
         reject(new Interrupted());
       };
-      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiting.add(onAbort);
       p.then(
         (v) => {
-          signal.removeEventListener('abort', onAbort);
+          this.waiting.delete(onAbort);
           resolve(v);
         },
         (e: unknown) => {
-          signal.removeEventListener('abort', onAbort);
+          this.waiting.delete(onAbort);
           reject(e);
         },
       );
