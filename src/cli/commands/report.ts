@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { InputError, loadReportFile, makeChalk, mergeShardRuns, rebuildReport } from '../../index.js';
-import { reportError } from '../output.js';
+import { InputError, loadReportFile, mergeShardRuns, rebuildReport } from '../../index.js';
+import { reportError, stdoutChalk } from '../output.js';
 import { finishReport, resolveFormats, resolveTolerance } from '../finish-report.js';
 
 export interface RebuildArgs {
@@ -31,7 +31,7 @@ export async function commandReport(runDir: string, opts: RebuildArgs): Promise<
       formats,
       baseline,
       summary: !opts.quiet,
-      color: makeChalk(process.stdout.isTTY === true),
+      color: stdoutChalk(),
       context: { command: hasEvents ? 'rebuild' : 'merge' },
     });
   } catch (e) {

@@ -7,7 +7,6 @@ import {
   InputError,
   loadReportFile,
   loadScenario,
-  makeChalk,
   parseShard,
   runScenario,
   targetStarter,
@@ -15,7 +14,7 @@ import {
 import { commandDryRun } from './dry-run.js';
 import { ExitCode } from '../exit-codes.js';
 import { finishReport, resolveFormats, resolveTolerance } from '../finish-report.js';
-import { err, out, reportError } from '../output.js';
+import { err, out, reportError, stdoutChalk } from '../output.js';
 
 export interface RunArgs {
   scenario: string;
@@ -42,7 +41,7 @@ export interface RunArgs {
 
 export async function commandRun(a: RunArgs): Promise<number> {
   const tty = process.stdout.isTTY === true;
-  const c = makeChalk(a.color ?? tty);
+  const c = stdoutChalk(a.color);
   const abort = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
