@@ -5,7 +5,7 @@
 export { loadScenario, type LoadedScenario } from './scenario/load.js';
 export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/emulator.js';
 export { runScenario, newRunId, defaultWorkers, type RunOptions, type RunOutcome } from './orchestrator/run.js';
-export { describeLoad } from './load/profiles.js';
+export { describeLoad } from './load/models/index.js';
 export { buildReport, type RunReport } from './report/build.js';
 export { writeReports, rebuildReport, parseReportFormats, REPORT_FORMATS, type ReportFormat } from './report/write.js';
 export { renderHtmlReport } from './report/html.js';
@@ -29,7 +29,7 @@ export type { KeyAlgorithm } from './emulator/pki/index.js';
 
 // shards, console output and verdicts (what the CLI prints)
 export { parseShard } from './load/split.js';
-export { formatProgress, formatSummary, makeChalk, type ProgressView } from './report/console.js';
+export { formatProgress, formatSummary, makeChalk, type ProgressView, type SummaryOptions } from './report/console.js';
 export { checksFailed, formatFailedChecks } from './report/console-analysis.js';
 
 // errors: every bad input is an InputError (exit 2); a run that could not complete a RunError (exit 3)

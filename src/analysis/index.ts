@@ -8,12 +8,13 @@ import type { MetricsView } from '../metrics/thresholds.js';
 import type { OutcomeCounts } from '../metrics/snapshot.js';
 import { parseCounterKey, parseFlowAttemptsKey } from '../metrics/names.js';
 import { buildApiSeries, type ServerStatsLike } from './api-series.js';
-import { analyzeKnee, type KneeAnalysis, type StepModel } from './knee.js';
+import type { KneeSearch } from '../load/models/types.js';
+import { analyzeKnee, type KneeAnalysis } from './knee.js';
 import { analyzeApi, apiAttempts, DEFAULT_ONSET_SHARE, round, type ApiAnalysis } from './throttle.js';
 import { composeVerdict } from './verdict.js';
 
 export { evaluateExpectations, type Expectations, type ExpectationResult } from './expectations.js';
-export { analyzeKnee, findFailingStep, stepRates, type KneeAnalysis, type KneeStep, type StepModel } from './knee.js';
+export { analyzeKnee, findFailingStep, type KneeAnalysis, type KneeStep } from './knee.js';
 export type { ApiAnalysis } from './throttle.js';
 export type { ApiSecond } from './api-series.js';
 
@@ -41,8 +42,8 @@ export interface AnalysisInput {
   durationMs: number;
   status: string;
   statusReason?: string | undefined;
-  /** the step model when the run was a knee search */
-  step?: StepModel | undefined;
+  /** the knee search, when the run's load model asked for one (step) */
+  step?: KneeSearch | undefined;
   emulator?: ServerStatsLike | undefined;
   onsetShare?: number;
   generatorSaturated?: boolean | undefined;

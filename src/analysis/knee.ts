@@ -15,7 +15,8 @@
  */
 import { buildApiSeries, type ApiSecond, type ApiSeries } from './api-series.js';
 import { median, round } from './throttle.js';
-import { stepRates, type StepModel } from '../load/step.js';
+import { stepRates } from '../load/models/step.js';
+import type { KneeSearch } from '../load/models/types.js';
 import { formatDuration } from '../util/duration.js';
 import { windowHistogramName } from '../metrics/recorder.js';
 import type { MetricsView } from '../metrics/thresholds.js';
@@ -45,11 +46,9 @@ export interface KneeStep {
   complete: boolean;
 }
 
-export { stepRates, type StepModel };
-
 export interface KneeAnalysis {
   steps: KneeStep[];
-  stopWhen: StepModel['stopWhen'];
+  stopWhen: KneeSearch['stopWhen'];
   p99Of: string;
   /** the last step that passed */
   knee?: { step: number; ratePerSec: number };
@@ -90,7 +89,7 @@ function apiCountsIn(apis: ApiSeries[], fromSec: number, toSec: number): StepApi
  * The same counts read from step k's own seconds only (work bounded by the step's length, not
  * the run's): the step's seconds are moved to 0.. so the per-API series covers just them.
  */
-function stepApiCounts(m: StepModel, k: number, series: MetricsView['series']): StepApiCounts[] {
+function stepApiCounts(m: KneeSearch, k: number, series: MetricsView['series']): StepApiCounts[] {
   const secs = m.stepDuration / 1000;
   const own: Record<string, Record<string, number>> = {};
   for (let i = 0; i < secs; i++) {
@@ -100,7 +99,7 @@ function stepApiCounts(m: StepModel, k: number, series: MetricsView['series']): 
   return apiCountsIn(buildApiSeries(own), 0, secs);
 }
 
-function evaluateStep(m: StepModel, k: number, rate: number, apis: StepApiCounts[], metrics: MetricsView, completeUntilSec: number): KneeStep {
+function evaluateStep(m: KneeSearch, k: number, rate: number, apis: StepApiCounts[], metrics: MetricsView, completeUntilSec: number): KneeStep {
   const secs = m.stepDuration / 1000;
   const fromSec = k * secs;
   const toSec = fromSec + secs;
@@ -158,7 +157,7 @@ export interface KneeWatch {
 /** after this, a passed step's verdict is final (late reports older than this are not re-counted live) */
 export const KNEE_FINAL_MS = 30_000;
 
-export function createKneeWatch(m: StepModel, settleMs = 1500, finalMs = KNEE_FINAL_MS): KneeWatch {
+export function createKneeWatch(m: KneeSearch, settleMs = 1500, finalMs = KNEE_FINAL_MS): KneeWatch {
   const rates = stepRates(m);
   /** steps before this one passed for good */
   let final = 0;
@@ -183,14 +182,14 @@ export function createKneeWatch(m: StepModel, settleMs = 1500, finalMs = KNEE_FI
 }
 
 /** The first complete step that fails (a fresh evaluation of every step due at `elapsedMs`). */
-export function findFailingStep(m: StepModel, metrics: MetricsView, elapsedMs: number, settleMs = 1500): KneeStep | undefined {
+export function findFailingStep(m: KneeSearch, metrics: MetricsView, elapsedMs: number, settleMs = 1500): KneeStep | undefined {
   return createKneeWatch(m, settleMs).check(metrics, elapsedMs);
 }
 
 const fmtRate = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
 
 /** The whole knee table and its conclusion, for the report. `durationSec`: how far the run got. */
-export function analyzeKnee(m: StepModel, metrics: MetricsView, durationSec: number): KneeAnalysis {
+export function analyzeKnee(m: KneeSearch, metrics: MetricsView, durationSec: number): KneeAnalysis {
   const rates = stepRates(m);
   const apiSeries = buildApiSeries(metrics.series);
   const steps: KneeStep[] = [];

@@ -5,6 +5,7 @@
  */
 import type { SnapshotAccumulator } from '../metrics/snapshot.js';
 import { evaluateThresholds, type ThresholdResult, type ThresholdSpec } from '../metrics/thresholds.js';
+import { kneeSearchOf } from '../load/models/index.js';
 import type { Scenario } from '../scenario/schema.js';
 import { evaluateExpectations, type ExpectationResult } from './expectations.js';
 import { analyzeRun, type AnalysisInput, type RunAnalysis } from './index.js';
@@ -30,7 +31,6 @@ export function thresholdSpecs(s: Pick<Scenario, 'thresholds'> | undefined): Thr
 }
 
 export function computeReportFields(i: ReportFieldsInput): ReportFields {
-  const load = i.scenario.load;
   const analysis = analyzeRun({
     metrics: i.metrics,
     outcomes: i.outcomes,
@@ -39,7 +39,7 @@ export function computeReportFields(i: ReportFieldsInput): ReportFields {
     durationMs: i.durationMs,
     status: i.status,
     statusReason: i.statusReason,
-    step: load.model === 'step' ? load : undefined,
+    step: kneeSearchOf(i.scenario.load),
     emulator: i.emulator,
     generatorSaturated: i.generatorSaturated,
   });

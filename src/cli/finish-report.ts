@@ -16,6 +16,7 @@ import {
   parseTolerance,
   writeReports,
   type ReportFormat,
+  type SummaryOptions,
   type RunReport,
 } from '../index.js';
 import { ExitCode } from './exit-codes.js';
@@ -113,6 +114,8 @@ export interface FinishOptions {
   baseline?: { report: RunReport; source: string; tolerancePct: number } | undefined;
   /** print the summary (false: --quiet) */
   summary: boolean;
+  /** how the summary is laid out (plan already shown, terminal width) */
+  summaryOptions?: SummaryOptions;
   color: ChalkInstance;
   /** lines printed just before the list of files written */
   before?: string[];
@@ -133,7 +136,7 @@ function printWritten(written: Partial<Record<ReportFormat, string>>): void {
 export function finishReport(report: RunReport, o: FinishOptions): number {
   if (o.baseline !== undefined) report.comparison = compareReports(o.baseline.report, report, { tolerancePct: o.baseline.tolerancePct, baselineSource: o.baseline.source });
   const written = writeReports(o.dir, report, o.formats);
-  if (o.summary) out(formatSummary(report, o.color));
+  if (o.summary) out(formatSummary(report, o.color, o.summaryOptions));
   if (report.comparison !== undefined) out(`\n${o.color.bold('Baseline comparison')}\n${formatComparison(report.comparison)}`);
   out('');
   for (const line of o.before ?? []) out(line);

@@ -31,7 +31,8 @@ export function colorEnabled(
 
 /** The chalk instance for stdout, coloured or not as colorEnabled() says. */
 export function stdoutChalk(flag: boolean | undefined = colorFlag): ChalkInstance {
-  return makeChalk(colorEnabled(flag));
+  // colorEnabled() has already weighed NO_COLOR, so the answer is explicit
+  return makeChalk(colorEnabled(flag), true);
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { isTransientStatus } from '../protocol/index.js';
 import type { MetricsRecorder, Outcome } from '../metrics/recorder.js';
-import { apiAttemptsKey, flowAttemptsKey } from '../metrics/names.js';
+import { apiAttemptsKey, deviceRetriesKey, flowAttemptsKey } from '../metrics/names.js';
 import type { DeviceContext } from './context.js';
 import { ProvisioningExchange } from './exchange.js';
 import { runFlowOnce } from './flow.js';
@@ -53,7 +53,8 @@ export class VirtualDevice {
       exchange: new ProvisioningExchange(this.target, settings, metrics),
       state: {},
     };
-    let outcome: Outcome = await runWithRestarts(settings.retry, metrics, this.stop, () => runFlowOnce(d));
+    let restarts = 0;
+    let outcome: Outcome = await runWithRestarts(settings.retry, metrics, this.stop, () => runFlowOnce(d), () => void restarts++);
     if (outcome.kind === 'provisioned') {
       const serviceMs = now() - started;
       metrics.recordMicros('provision_service', serviceMs * 1000);
@@ -63,6 +64,8 @@ export class VirtualDevice {
     metrics.outcome(outcome);
     const attempts = d.steps.attempts;
     metrics.total(flowAttemptsKey(attempts));
+    // retries (step retries and flow restarts) per device: report.json retriesPerDevice
+    metrics.total(deviceRetriesKey(d.steps.retries + restarts));
     for (const [api, n] of Object.entries(d.exchange.apiAttempts)) metrics.total(apiAttemptsKey(api, n));
     const result: DeviceResult = { index: this.spec.index, clientId: this.spec.clientId, outcome, attempts };
     if (d.state.thingName !== undefined) result.thingName = d.state.thingName;

@@ -18,6 +18,8 @@ const now = (): number => performance.now();
 export class StepRunner {
   /** step attempts so far, across all steps and flow restarts */
   attempts = 0;
+  /** step retries so far (attempts after a failure of the same step) */
+  retries = 0;
 
   constructor(
     private readonly retry: RetryConfig,
@@ -48,6 +50,7 @@ export class StepRunner {
         const d = decideRetry(this.retry, 'step', attempt, failure, delay);
         if (d.retry) {
           this.metrics.count('retries', { reason: d.reason, step });
+          this.retries += 1;
           delay = d.delay;
           if (!(await this.stop.pause(delay))) throw new Interrupted();
           continue;
@@ -63,7 +66,7 @@ export class StepRunner {
  * Run the flow (`once`) until it provisions, fails for good, or the device is stopped, restarting
  * it from the top under the restart-flow policy.
  */
-export async function runWithRestarts(retry: RetryConfig, metrics: MetricsRecorder, stop: DeviceStop, once: () => Promise<void>): Promise<Outcome> {
+export async function runWithRestarts(retry: RetryConfig, metrics: MetricsRecorder, stop: DeviceStop, once: () => Promise<void>, onRestart?: () => void): Promise<Outcome> {
   let delay = 0;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -77,6 +80,7 @@ export async function runWithRestarts(retry: RetryConfig, metrics: MetricsRecord
         return { kind: 'failed', reason: next.reason };
       }
       metrics.count('retries', { reason: next.reason, step: 'flow' });
+      onRestart?.();
       delay = next.delay;
       if (!(await stop.pause(delay))) return { kind: 'dropped', reason: stop.reason() };
     }

@@ -86,9 +86,10 @@ export function parseCounterKey<N extends CounterName>(key: string, name: N): Pa
 /**
  * Running totals (MetricsRecorder.total), counted once per device when its flow ends:
  * `attempts:<n>` devices whose flow took n attempts (steps and connects, every try counted), and
- * `api_attempts{api=<api>,n=<n>}` devices that made n attempts at one API.
+ * `api_attempts{api=<api>,n=<n>}` devices that made n attempts at one API, and
+ * `device_retries:<n>` devices that needed n retries (step retries and flow restarts).
  */
-export type TotalKey = `attempts:${number}` | `api_attempts{api=${string},n=${number}}`;
+export type TotalKey = `attempts:${number}` | `api_attempts{api=${string},n=${number}}` | `device_retries:${number}`;
 
 const FLOW_ATTEMPTS_PREFIX = 'attempts:';
 
@@ -112,4 +113,17 @@ export function parseApiAttemptsKey(key: string): { api: string; attempts: numbe
   const { name, labels } = parseSeriesKey(key);
   if (name !== 'api_attempts' || labels.api === undefined || labels.n === undefined) return undefined;
   return /^\d+$/.test(labels.n) ? { api: labels.api, attempts: Number(labels.n) } : undefined;
+}
+
+const DEVICE_RETRIES_PREFIX = 'device_retries:';
+
+export function deviceRetriesKey(retries: number): TotalKey {
+  return `${DEVICE_RETRIES_PREFIX}${retries}`;
+}
+
+/** `device_retries:2` → 2; undefined for any other key. */
+export function parseDeviceRetriesKey(key: string): number | undefined {
+  if (!key.startsWith(DEVICE_RETRIES_PREFIX)) return undefined;
+  const digits = key.slice(DEVICE_RETRIES_PREFIX.length);
+  return /^\d+$/.test(digits) ? Number(digits) : undefined;
 }

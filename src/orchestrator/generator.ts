@@ -5,7 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import { createSecureContext } from 'node:tls';
 import { MetricsRecorder } from '../metrics/recorder.js';
-import { scheduleArrivals } from '../load/profiles.js';
+import { inFlightSlots, kneeSearchOf, scheduleArrivals } from '../load/models/index.js';
 import { segmentIndices, shareCount } from '../load/split.js';
 import { renderPattern } from '../util/patterns.js';
 import type { DeviceResult, DeviceSettings, DeviceSpec } from '../device/types.js';
@@ -42,9 +42,9 @@ export class Generator {
     private readonly cmd: StartCommand,
     private readonly emit: (e: WorkerEvent) => void,
   ) {
-    const load = cmd.scenario.load;
     // the knee search judges each step by its own p99: keep that metric per step as well
-    this.metrics = new MetricsRecorder(cmd.startMs, load.model === 'step' ? { metric: load.p99Of, ms: load.stepDuration } : undefined);
+    const knee = kneeSearchOf(cmd.scenario.load);
+    this.metrics = new MetricsRecorder(cmd.startMs, knee === undefined ? undefined : { metric: knee.p99Of, ms: knee.stepDuration });
     // every waiting device listens for the stop signal: thousands of listeners are expected
     setMaxListeners(0, this.abort.signal);
   }
@@ -71,7 +71,7 @@ export class Generator {
     const arrivals = scheduleArrivals(s.load, s.fleet.devices).filter((a) => mine.has(a.index));
     // Indices the load model does not schedule at all (open stages too short) still get an outcome.
     const scheduled = new Set(arrivals.map((a) => a.index));
-    const totalSlots = s.load.model === 'closed' ? s.load.concurrency : s.load.maxInFlight;
+    const totalSlots = inFlightSlots(s.load, s.fleet.devices);
     // shard first, then worker: shards may run different worker counts and still add up to the total
     const slots = Math.max(1, shareCount(shareCount(totalSlots, segment.shard, segment.shards), segment.worker, segment.workers));
     const claimSecureContext = createSecureContext({

@@ -1,6 +1,6 @@
 /**
  * Live stop conditions, checked by the main thread every second on the merged results:
- * - the knee search (`step` load model) stops at the first step that breaks `stopWhen`
+ * - the knee search (a load model with `kneeSearch`, i.e. `step`) stops at the first step that breaks `stopWhen`
  *   (reason `knee_found`: the devices not yet done are dropped with that reason; not an interruption);
  * - a threshold with `abortOnFail` stops the run as soon as it fails (after `delayAbortEval`)
  *   (reason `threshold_aborted`; the run then exits 1, as its thresholds failed).
@@ -8,7 +8,8 @@
  * due, and thresholds read whole-run counters from the totals the metrics keep per series key.
  */
 import { createKneeWatch } from '../analysis/knee.js';
-import { KNEE_FOUND } from '../load/step.js';
+import { kneeSearchOf } from '../load/models/index.js';
+import { KNEE_FOUND } from '../load/models/step.js';
 import { evaluateThresholds, type MetricsView } from '../metrics/thresholds.js';
 import type { Scenario } from '../scenario/schema.js';
 
@@ -27,10 +28,10 @@ export interface RunGuard {
 }
 
 export function createRunGuard(s: Scenario): RunGuard | undefined {
-  const load = s.load;
+  const search = kneeSearchOf(s.load);
   const aborting = s.thresholds.filter((t) => t.abortOnFail);
-  if (load.model !== 'step' && aborting.length === 0) return undefined;
-  const knee = load.model === 'step' ? createKneeWatch(load) : undefined;
+  if (search === undefined && aborting.length === 0) return undefined;
+  const knee = search === undefined ? undefined : createKneeWatch(search);
   return {
     check(metrics, devices, elapsedMs) {
       const due = aborting.filter((t) => elapsedMs >= (t.delayAbortEval ?? 0));

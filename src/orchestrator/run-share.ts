@@ -1,20 +1,20 @@
 /**
- * Runs one share of the devices (a worker's, or the whole run in-process) under the load model:
- * the closed model keeps `concurrency` flows going; the open and burst models start each device
- * at its intended time, and an arrival that cannot start within `startTolerance` (in-flight cap
- * reached, or the generator's timer late) is dropped with its reason, never silently delayed.
+ * Runs one share of the devices (a worker's, or the whole run in-process) with the runner its
+ * load model names (load/models/): the `slots` runner keeps every slot busy (closed); the `timed`
+ * runner starts each device at its intended time (open, burst, step), and an arrival that cannot
+ * start within the start tolerance (in-flight cap reached, or the generator's timer late) is
+ * dropped with its reason, never silently delayed.
  */
 import pLimit from 'p-limit';
-import type { Arrival } from '../load/profiles.js';
+import { loadRunner, type Arrival, type LoadConfig } from '../load/models/index.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import { VirtualDevice } from '../device/device.js';
 import type { DeviceResult, DeviceSettings, DeviceSpec, DeviceTarget } from '../device/types.js';
-import type { LoadConfig } from '../scenario/schema.js';
 
 export interface ShareInput {
   arrivals: Arrival[];
   load: LoadConfig;
-  /** this share's concurrency (closed) or in-flight cap (open/burst), already split */
+  /** this share of the model's in-flight slots (load/models: inFlight), already split */
   slots: number;
   /** wall-clock ms of the run's t=0 (shared by every worker and shard) */
   startMs: number;
@@ -31,8 +31,9 @@ export interface ShareInput {
 export const LATE_START_MS = 100;
 
 export async function runShare(input: ShareInput): Promise<void> {
-  if (input.load.model === 'closed') return runClosed(input);
-  return runOpen(input);
+  const runner = loadRunner(input.load);
+  if (runner.kind === 'slots') return runSlots(input);
+  return runTimed(input, runner.startToleranceMs);
 }
 
 function finish(input: ShareInput, r: DeviceResult): void {
@@ -50,7 +51,7 @@ async function runOne(input: ShareInput, spec: DeviceSpec): Promise<void> {
   finish(input, await device.run());
 }
 
-async function runClosed(input: ShareInput): Promise<void> {
+async function runSlots(input: ShareInput): Promise<void> {
   const limit = pLimit(Math.max(1, input.slots));
   await Promise.all(
     input.arrivals.map((a) =>
@@ -67,9 +68,7 @@ function abortReason(signal: AbortSignal): string {
   return typeof signal.reason === 'string' ? signal.reason : 'interrupted';
 }
 
-async function runOpen(input: ShareInput): Promise<void> {
-  const load = input.load;
-  const tolerance = load.model === 'closed' ? Infinity : load.startTolerance;
+async function runTimed(input: ShareInput, tolerance: number): Promise<void> {
   const queue = [...input.arrivals].sort((a, b) => (a.offsetMs ?? 0) - (b.offsetMs ?? 0));
   let next = 0;
   let inFlight = 0;

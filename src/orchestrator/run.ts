@@ -1,12 +1,14 @@
 /**
- * One run (or one shard of a run): start the target, start the worker pool, merge and record what
- * the workers report every second, stop cleanly on a signal, and leave events.jsonl + report.json.
+ * One run (or one shard of a run), in four steps: plan it (folder, share of the devices, workers,
+ * will it fit this machine), start the target and open the run's record (events.jsonl), drive the
+ * load (the worker pool, merged progress every second, stops on a signal, a knee or an aborting
+ * threshold), and finish (target stats, the end event, report.json).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeLoad } from '../load/profiles.js';
+import { describeLoad, inFlightSlots } from '../load/models/index.js';
 import { shareCount } from '../load/split.js';
 import { buildReport, type RunReport } from '../report/build.js';
 import { EventsWriter, type ResultRecord, type RunEvent } from '../report/events.js';
@@ -80,7 +82,46 @@ function toRecord(r: DeviceResult): ResultRecord {
   return out;
 }
 
+/** What the run is, decided before anything starts. */
+interface RunPlan {
+  runId: string;
+  runDir: string;
+  shard: { shard: number; shards: number };
+  devicesInShard: number;
+  workers: number;
+  capacityWarnings: string[];
+  onWorkerCrash: 'continue' | 'stop';
+}
+
+/** The run's record: every event goes to events.jsonl and into the state the report is built from. */
+interface RunLog {
+  startMs: number;
+  state: RunState;
+  record(e: RunEvent): void;
+  sync(): void;
+}
+
+/** How driving the load ended. */
+interface Driven {
+  pool: WorkerPool;
+  runError: unknown;
+  interrupted: string | undefined;
+  stopped: StopDecision | undefined;
+  peakRss: number;
+}
+
 export async function runScenario(o: RunOptions): Promise<RunOutcome> {
+  const plan = planRun(o);
+  const credentialsDir = o.saveCredentialsDir === undefined ? undefined : prepareCredentialsDir(o.saveCredentialsDir);
+  const target = await o.startTarget();
+  const log = openRunLog(o, plan, target);
+  const driven = await driveLoad(o, plan, target, log, credentialsDir);
+  await closeTarget(target, log);
+  return finishRun(plan, log, driven);
+}
+
+/** The run folder, this shard's devices and workers; throws (InputError) when the run does not fit this machine. */
+function planRun(o: RunOptions): RunPlan {
   const { scenario } = o.loaded;
   const shard = o.shard ?? { shard: 0, shards: 1 };
   const runId = o.runId ?? newRunId();
@@ -92,7 +133,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const workers = Math.max(1, Math.min(wanted, Math.max(1, devicesInShard)));
 
   const capacity = checkCapacity({
-    concurrentDevices: Math.min(devicesInShard, scenario.load.model === 'closed' ? scenario.load.concurrency : scenario.load.maxInFlight),
+    concurrentDevices: Math.min(devicesInShard, inFlightSlots(scenario.load, scenario.fleet.devices)),
     embeddedEmulator: scenario.target.type === 'emulator',
     totalConnections: devicesInShard * (scenario.flow.verify.enabled ? 2 : 1),
   });
@@ -102,10 +143,14 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       issues: capacity.problems.map((message) => ({ path: 'load', message })),
     });
   }
+  const onWorkerCrash = o.onWorkerCrash ?? scenario.generator.onWorkerCrash;
+  return { runId, runDir, shard, devicesInShard, workers, capacityWarnings: capacity.warnings, onWorkerCrash };
+}
 
-  const credentialsDir = o.saveCredentialsDir === undefined ? undefined : prepareCredentialsDir(o.saveCredentialsDir);
-  const target = await o.startTarget();
-  const events = new EventsWriter(path.join(runDir, 'events.jsonl'));
+/** events.jsonl and the run state, opened with the meta event (t=0 is `warmupMs` from now). */
+function openRunLog(o: RunOptions, plan: RunPlan, target: StartedTarget): RunLog {
+  const { scenario } = o.loaded;
+  const events = new EventsWriter(path.join(plan.runDir, 'events.jsonl'));
   const state = new RunState();
   const record = (e: RunEvent) => {
     events.append(e);
@@ -115,88 +160,43 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   record({
     type: 'meta',
     schemaVersion: 1,
-    runId,
+    runId: plan.runId,
     startedAt: new Date(startMs).toISOString(),
     startMs,
     scenarioFile: o.loaded.file,
     scenarioHash: scenarioHash(o.loaded),
     scenario: redactScenario(scenario),
-    shard: { index: shard.shard + 1, count: shard.shards },
-    devices: devicesInShard,
-    workers,
+    shard: { index: plan.shard.shard + 1, count: plan.shard.shards },
+    devices: plan.devicesInShard,
+    workers: plan.workers,
     target: target.label,
     plan: describeLoad(scenario.load, scenario.fleet.devices),
-    warnings: capacity.warnings,
+    warnings: plan.capacityWarnings,
   });
+  return { startMs, state, record, sync: () => events.sync() };
+}
 
-  let peakRss = process.memoryUsage().rss;
-  const inFlight = new Map<number, number>();
-  let tickStarts = 0;
-  let tickProvisioned = 0;
-  const pool = new WorkerPool({
-    runId,
-    scenario,
-    shard: shard.shard,
-    shards: shard.shards,
-    workers,
-    startMs,
-    target: target.info,
-    ...(credentialsDir === undefined ? {} : { saveCredentialsDir: credentialsDir }),
-    onWorkerCrash: o.onWorkerCrash ?? scenario.generator.onWorkerCrash,
-    onProgress: (e) => {
-      inFlight.set(e.worker, e.inFlight);
-      tickStarts += e.health.starts;
-      tickProvisioned += e.snapshot.outcomes.provisioned;
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      record({ type: 'progress', t: Date.now(), worker: e.worker, snapshot: e.snapshot, results: e.results.map(toRecord), inFlight: e.inFlight, health: e.health });
-    },
-    onCrashOutcomes: (worker, snapshot, results, message) => {
-      inFlight.set(worker, 0);
-      record({ type: 'crash', t: Date.now(), worker, message, snapshot, results: results.map(toRecord) });
-    },
-  });
+/** What the main thread keeps between progress ticks. */
+interface LiveCounters {
+  peakRss: number;
+  /** devices in flight, by worker */
+  inFlight: Map<number, number>;
+  /** since the last tick */
+  starts: number;
+  provisioned: number;
+  /** provisioning requests sent */
+  requests: number;
+}
 
-  let interrupted: string | undefined;
-  let hardStop: NodeJS.Timeout | undefined;
-  const onAbort = () => {
-    interrupted = typeof o.signal?.reason === 'string' ? o.signal.reason : 'interrupted';
-    pool.stop('interrupted');
-    // devices get a grace period to close their connections; then the threads are terminated
-    hardStop = setTimeout(() => void pool.terminate(), 5000);
-  };
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  // knee search and abortOnFail thresholds: checked on the merged results every second
-  const guard = createRunGuard(scenario);
-  let stopped: StopDecision | undefined;
-  const checkGuard = (elapsed: number) => {
-    if (guard === undefined || stopped !== undefined || interrupted !== undefined) return;
-    stopped = guard.check(state.metrics, devicesInShard, elapsed);
-    if (stopped === undefined) return;
-    o.onStop?.(stopped);
-    const reason = stopped.reason;
-    pool.stop(reason);
-    // devices stop between steps: give a pending connect or reply its timeout before terminating
-    const grace = Math.max(scenario.flow.connectTimeout, scenario.flow.replyTimeout) + 2000;
-    hardStop = setTimeout(() => void pool.terminate(reason), grace);
-  };
+/** Runs the worker pool to the end, recording its reports; never throws (the pool's error is returned). */
+async function driveLoad(o: RunOptions, plan: RunPlan, target: StartedTarget, log: RunLog, credentialsDir: string | undefined): Promise<Driven> {
+  const live: LiveCounters = { peakRss: process.memoryUsage().rss, inFlight: new Map(), starts: 0, provisioned: 0, requests: 0 };
+  const pool = createPool(o, plan, target, log, credentialsDir, live);
+  const stops = watchStops(o, plan, pool, log);
   const ticker = setInterval(() => {
-    const elapsed = Date.now() - startMs;
-    checkGuard(elapsed);
-    const o2 = state.metrics.outcomes;
-    o.onProgress?.({
-      elapsedMs: Math.max(0, elapsed),
-      devices: devicesInShard,
-      offeredPerSec: tickStarts,
-      achievedPerSec: tickProvisioned,
-      inFlight: [...inFlight.values()].reduce((a, b) => a + b, 0),
-      provisioned: o2.provisioned,
-      throttled: throttledTotal(state.metrics.seriesTotals().entries()),
-      failed: Object.values(o2.failed).reduce((a, b) => a + b, 0),
-      dropped: Object.values(o2.dropped).reduce((a, b) => a + b, 0),
-      p99Ms: state.metrics.histogram('provision').percentileMs(99),
-    });
-    tickStarts = 0;
-    tickProvisioned = 0;
+    const elapsed = Date.now() - log.startMs;
+    stops.check(elapsed);
+    tickProgress(o, plan, log, live, elapsed);
   }, 1000);
 
   let runError: unknown;
@@ -208,29 +208,132 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     runError = err;
   } finally {
     clearInterval(ticker);
-    if (hardStop !== undefined) clearTimeout(hardStop);
-    o.signal?.removeEventListener('abort', onAbort);
+    stops.dispose();
   }
+  return { pool, runError, interrupted: stops.interrupted, stopped: stops.stopped, peakRss: live.peakRss };
+}
+
+function createPool(o: RunOptions, plan: RunPlan, target: StartedTarget, log: RunLog, credentialsDir: string | undefined, live: LiveCounters): WorkerPool {
+  return new WorkerPool({
+    runId: plan.runId,
+    scenario: o.loaded.scenario,
+    shard: plan.shard.shard,
+    shards: plan.shard.shards,
+    workers: plan.workers,
+    startMs: log.startMs,
+    target: target.info,
+    ...(credentialsDir === undefined ? {} : { saveCredentialsDir: credentialsDir }),
+    onWorkerCrash: plan.onWorkerCrash,
+    onProgress: (e) => {
+      live.inFlight.set(e.worker, e.inFlight);
+      live.starts += e.health.starts;
+      live.provisioned += e.snapshot.outcomes.provisioned;
+      for (const counts of Object.values(e.snapshot.series)) for (const [k, v] of Object.entries(counts)) if (k.startsWith('offered{')) live.requests += v;
+      live.peakRss = Math.max(live.peakRss, process.memoryUsage().rss);
+      log.record({ type: 'progress', t: Date.now(), worker: e.worker, snapshot: e.snapshot, results: e.results.map(toRecord), inFlight: e.inFlight, health: e.health });
+    },
+    onCrashOutcomes: (worker, snapshot, results, message) => {
+      live.inFlight.set(worker, 0);
+      log.record({ type: 'crash', t: Date.now(), worker, message, snapshot, results: results.map(toRecord) });
+    },
+  });
+}
+
+/** The ways a run stops early: a signal (interrupted), or the run guard (knee found, aborting threshold). */
+interface StopWatch {
+  readonly interrupted: string | undefined;
+  readonly stopped: StopDecision | undefined;
+  /** the run guard's check, every second on the merged results */
+  check(elapsedMs: number): void;
+  dispose(): void;
+}
+
+function watchStops(o: RunOptions, plan: RunPlan, pool: WorkerPool, log: RunLog): StopWatch {
+  const { scenario } = o.loaded;
+  let interrupted: string | undefined;
+  let stopped: StopDecision | undefined;
+  let hardStop: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    interrupted = typeof o.signal?.reason === 'string' ? o.signal.reason : 'interrupted';
+    pool.stop('interrupted');
+    // devices get a grace period to close their connections; then the threads are terminated
+    hardStop = setTimeout(() => void pool.terminate(), 5000);
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  // knee search and abortOnFail thresholds: checked on the merged results every second
+  const guard = createRunGuard(scenario);
+  return {
+    get interrupted() {
+      return interrupted;
+    },
+    get stopped() {
+      return stopped;
+    },
+    check(elapsed) {
+      if (guard === undefined || stopped !== undefined || interrupted !== undefined) return;
+      stopped = guard.check(log.state.metrics, plan.devicesInShard, elapsed);
+      if (stopped === undefined) return;
+      o.onStop?.(stopped);
+      const reason = stopped.reason;
+      pool.stop(reason);
+      // devices stop between steps: give a pending connect or reply its timeout before terminating
+      const grace = Math.max(scenario.flow.connectTimeout, scenario.flow.replyTimeout) + 2000;
+      hardStop = setTimeout(() => void pool.terminate(reason), grace);
+    },
+    dispose() {
+      if (hardStop !== undefined) clearTimeout(hardStop);
+      o.signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** The console's progress line for the last second; resets the per-tick counters. */
+function tickProgress(o: RunOptions, plan: RunPlan, log: RunLog, live: LiveCounters, elapsed: number): void {
+  const metrics = log.state.metrics;
+  const outcomes = metrics.outcomes;
+  o.onProgress?.({
+    elapsedMs: Math.max(0, elapsed),
+    devices: plan.devicesInShard,
+    startsPerSec: live.starts,
+    provisionedPerSec: live.provisioned,
+    requestsPerSec: live.requests,
+    inFlight: [...live.inFlight.values()].reduce((a, b) => a + b, 0),
+    provisioned: outcomes.provisioned,
+    throttled: throttledTotal(metrics.seriesTotals().entries()),
+    failed: Object.values(outcomes.failed).reduce((a, b) => a + b, 0),
+    dropped: Object.values(outcomes.dropped).reduce((a, b) => a + b, 0),
+    p99Ms: metrics.histogram('provision').percentileMs(99),
+  });
+  live.starts = 0;
+  live.provisioned = 0;
+  live.requests = 0;
+}
+
+/** The target's own statistics into the record (optional), then the target is closed. */
+async function closeTarget(target: StartedTarget, log: RunLog): Promise<void> {
   try {
-    if (target.stats !== undefined) record({ type: 'emulator', t: Date.now(), stats: await target.stats() });
+    if (target.stats !== undefined) log.record({ type: 'emulator', t: Date.now(), stats: await target.stats() });
   } catch {
     /* stats are optional */
   }
   await target.close().catch(() => undefined);
+}
 
-  const crashedStop = pool.crashed.length > 0 && (o.onWorkerCrash ?? scenario.generator.onWorkerCrash) === 'stop';
-  const status = interrupted !== undefined ? 'interrupted' : runError !== undefined || crashedStop ? 'failed' : 'completed';
+/** The end event and report.json's content; a pool error is rethrown as RUN_FAILED after the record is complete. */
+function finishRun(plan: RunPlan, log: RunLog, d: Driven): RunOutcome {
+  const crashedStop = d.pool.crashed.length > 0 && plan.onWorkerCrash === 'stop';
+  const status = d.interrupted !== undefined ? 'interrupted' : d.runError !== undefined || crashedStop ? 'failed' : 'completed';
   const endEvent: RunEvent = {
     type: 'end',
     t: Date.now(),
     endedAt: new Date().toISOString(),
     status,
-    peakRssBytes: peakRss,
-    ...(interrupted !== undefined ? { reason: interrupted } : crashedStop ? { reason: 'worker_crashed' } : stopped !== undefined ? { reason: stopped.reason } : {}),
+    peakRssBytes: d.peakRss,
+    ...(d.interrupted !== undefined ? { reason: d.interrupted } : crashedStop ? { reason: 'worker_crashed' } : d.stopped !== undefined ? { reason: d.stopped.reason } : {}),
   };
-  record(endEvent);
-  events.sync();
-  const report = buildReport(state);
-  if (runError !== undefined) throw new RunError('RUN_FAILED', `run failed: ${(runError as Error).message}`, { cause: runError });
-  return { report, runDir };
+  log.record(endEvent);
+  log.sync();
+  const report = buildReport(log.state);
+  if (d.runError !== undefined) throw new RunError('RUN_FAILED', `run failed: ${(d.runError as Error).message}`, { cause: d.runError });
+  return { report, runDir: plan.runDir };
 }

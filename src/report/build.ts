@@ -1,5 +1,5 @@
 /** Builds report.json (schemaVersion 1) from a folded run. Later work adds fields, never breaks them. */
-import { STEP_NAMES, parseCounterKey, parseFlowAttemptsKey } from '../metrics/names.js';
+import { STEP_NAMES, parseCounterKey, parseDeviceRetriesKey, parseFlowAttemptsKey } from '../metrics/names.js';
 import { outcomeTotal } from '../metrics/snapshot.js';
 import type { GeneratorSummary, RunState } from './run-state.js';
 import { computeReportFields } from '../analysis/report-fields.js';
@@ -41,6 +41,11 @@ export function buildReport(state: RunState): RunReport {
   for (const [k, v] of Object.entries(m.totals)) {
     const n = parseFlowAttemptsKey(k);
     if (n !== undefined) attempts[String(n)] = v;
+  }
+  const retriesPerDevice: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m.totals)) {
+    const n = parseDeviceRetriesKey(k);
+    if (n !== undefined) retriesPerDevice[String(n)] = v;
   }
   const retries: Record<string, number> = {};
   for (const counts of Object.values(m.series)) {
@@ -114,6 +119,8 @@ export function buildReport(state: RunState): RunReport {
   };
   if (state.end?.reason !== undefined) report.statusReason = state.end.reason;
   if (state.emulatorStats !== undefined) report.emulator = state.emulatorStats;
+  report.timeline = state.timeline();
+  if (Object.keys(retriesPerDevice).length > 0) report.retriesPerDevice = retriesPerDevice;
   if (state.shardsSeen() > 1) report.merged = { shards: state.shardSummaries() };
   return report;
 }

@@ -14,6 +14,7 @@ import type { HealthRecord, ResultRecord, RunEvent, RunStatus } from './events.j
 import { round } from '../util/round.js';
 import { mergeEmulatorStats } from './emulator-merge.js';
 import type { EmulatorStats } from '../protocol/emulator-stats.js';
+import { TimelineFold, type Timeline } from './timeline.js';
 
 export interface GeneratorSummary {
   workers: number;
@@ -60,6 +61,7 @@ export class RunState {
   private health = { starts: 0, lateStarts: 0, elP99: 0, elMax: 0, utilMax: 0, utilSum: 0, utilN: 0 };
   private healthPerSecond: GeneratorSummary['perSecond'] = {};
   private metasSeen = 0;
+  private readonly timelineFold = new TimelineFold();
   private readonly shards: Array<{ meta: MetaEvent; end?: EndEvent; emulator?: EmulatorStats }> = [];
   /** subtracted from the current shard's wall-clock times to put them on the first shard's timeline */
   private offsetMs = 0;
@@ -68,6 +70,7 @@ export class RunState {
     switch (e.type) {
       case 'meta':
         this.metasSeen++;
+        if (this.metasSeen > 1) this.timelineFold.newShard();
         this.shards.push({ meta: e });
         if (this.meta === undefined) this.meta = e;
         else this.addShardMeta(e);
@@ -78,6 +81,7 @@ export class RunState {
         this.metrics.add(e.snapshot);
         for (const r of e.results) this.results.set(r.index, r);
         this.noteHealth(t, e.health);
+        this.timelineFold.progress(Math.max(0, Math.floor((t - (this.meta?.startMs ?? t)) / 1000)), e.worker, e.inFlight, e.snapshot);
         this.lastT = Math.max(this.lastT, t);
         break;
       }
@@ -192,6 +196,11 @@ export class RunState {
       meanUtilization: s.utilN === 0 ? 0 : round(s.utilSum / s.utilN),
       perSecond: this.healthPerSecond,
     };
+  }
+
+  /** Devices in flight and per-step latency per second (report.json `timeline`). */
+  timeline(): Timeline {
+    return this.timelineFold.result();
   }
 
   /** Devices with an outcome so far. */

@@ -10,6 +10,7 @@ import type { Scenario } from '../scenario/schema.js';
 import type { ReportFields } from '../analysis/report-fields.js';
 import type { RunStatus } from './events.js';
 import type { GeneratorSummary, ShardSummary } from './run-state.js';
+import type { Timeline } from './timeline.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -40,6 +41,8 @@ export interface RunReport {
   rejections: RejectionCount[];
   attempts: Record<string, number>;
   retries: Record<string, number>;
+  /** { retries: devices }: how many retries (step retries and flow restarts) each device needed; absent in older reports */
+  retriesPerDevice?: Record<string, number>;
   /** per second (key: seconds since start) → series key → count */
   series: Record<string, Record<string, number>>;
   generator: GeneratorSummary & { saturated: boolean; message?: string };
@@ -60,6 +63,8 @@ export interface RunReport {
   comparison?: Comparison;
   /** merged from shards (`fleetsim report merge`): what each shard contributed */
   merged?: { shards: ShardSummary[] };
+  /** per second: devices in flight and each step's latency p50/p99 (report/timeline.ts); absent in older reports */
+  timeline?: Timeline;
 }
 
 export interface ComparisonRow {

@@ -1,20 +1,11 @@
 /**
- * Scenario sections for throttle analysis: `thresholds`, `expectations` and the `step` load
- * model (knee search). Kept apart from schema.ts, which composes them.
+ * Scenario sections for throttle analysis: `thresholds` and `expectations` (the `step` load
+ * model's knee search lives with the model, load/models/step.ts). Kept apart from schema.ts,
+ * which composes them.
  */
 import { z } from 'zod';
-import { checkThreshold, LATENCY_METRICS } from '../metrics/threshold-parse.js';
-import { parseDuration } from '../util/duration.js';
-
-const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `must be a duration such as 500ms, 10s, 2m (got ${JSON.stringify(v)})` });
-    return z.NEVER;
-  }
-  return ms;
-});
-const ratio = z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+import { checkThreshold } from '../metrics/threshold-parse.js';
+import { duration } from '../util/zod-fields.js';
 /** 0.2 or "20%" → 0.2 */
 const share = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const n = typeof v === 'number' ? v : /^\s*\d+(\.\d+)?\s*%\s*$/.test(v) ? Number(v.replace('%', '')) / 100 : Number.NaN;
@@ -73,31 +64,3 @@ export const expectationsSchema = z
     provisionWithin: duration.optional(),
   })
   .optional();
-
-/** The knee search: the arrival rate rises in steps until a stop condition holds. */
-export const stepLoadSchema = z
-  .strictObject({
-    model: z.literal('step'),
-    /** arrivals per second in the first step */
-    start: z.number({ error: 'must be a number' }).positive('must be > 0'),
-    /** added to the rate at each step */
-    increment: z.number({ error: 'must be a number' }).positive('must be > 0'),
-    /** how long each step lasts (whole seconds) */
-    stepDuration: duration,
-    /** the last step's rate is at most this */
-    maxRate: z.number({ error: 'must be a number' }).positive('must be > 0'),
-    /** a step fails (and the search stops) when any of these holds; default share429 5%, failures 1% */
-    stopWhen: z
-      .strictObject({ share429: ratio.optional(), p99: duration.optional(), failures: ratio.optional() })
-      .default({ share429: 0.05, failures: 0.01 }),
-    /** the latency metric `stopWhen.p99` applies to */
-    p99Of: z.enum(LATENCY_METRICS, { error: `must be one of ${LATENCY_METRICS.join(', ')}` }).default('provision'),
-    maxInFlight: z.number().int('must be an integer').positive('must be a positive integer').default(1000),
-    startTolerance: duration.default(1000),
-    maxDuration: duration.optional(),
-  })
-  .superRefine((s, ctx) => {
-    if (s.stepDuration < 1000 || s.stepDuration % 1000 !== 0) ctx.addIssue({ code: 'custom', path: ['stepDuration'], message: 'must be whole seconds, at least 1s' });
-    if (s.maxRate < s.start) ctx.addIssue({ code: 'custom', path: ['maxRate'], message: 'must be >= start' });
-    if (Object.keys(s.stopWhen).length === 0) ctx.addIssue({ code: 'custom', path: ['stopWhen'], message: 'needs at least one of share429, p99, failures' });
-  });

@@ -103,10 +103,6 @@ function checkScenario(s: Scenario, baseDir: string): ValidationIssue[] {
       }
     });
   }
-  if (s.load.model === 'closed' && s.load.concurrency > s.fleet.devices) {
-    // harmless, but say what will happen rather than silently clamping
-    s.load.concurrency = s.fleet.devices;
-  }
   if (s.retry.baseDelay > s.retry.maxDelay) {
     issues.push({ path: 'retry.baseDelay', message: 'must not exceed retry.maxDelay' });
   }

@@ -3,25 +3,11 @@
  * never silently falls back to a default. Defaults live here, next to the rule they belong to.
  */
 import { z } from 'zod';
-import { parseDuration } from '../util/duration.js';
+import { duration, positiveInt, ratio } from '../util/zod-fields.js';
 import { TEMPLATE_NAME_PATTERN } from '../protocol/topics.js';
 import { TLS_SESSION_RESUMPTION } from '../protocol/transport.js';
-import { expectationsSchema, stepLoadSchema, thresholdsSchema } from './analysis-schema.js';
-
-/** A duration: milliseconds as a number, or `500ms` / `10s` / `2m` / `1h`. Parsed to milliseconds. */
-const duration = z
-  .union([z.number(), z.string()])
-  .transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `must be a duration such as 500ms, 10s, 2m (got ${JSON.stringify(v)})` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-const positiveInt = z.number({ error: 'must be a number' }).int('must be an integer').positive('must be a positive integer');
-const ratio = z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+import { loadSchema } from '../load/models/index.js';
+import { expectationsSchema, thresholdsSchema } from './analysis-schema.js';
 
 export const KEY_ALGORITHMS = ['ec-p256', 'ec-p384', 'rsa-2048'] as const;
 
@@ -144,43 +130,6 @@ const retry = z
     retryOn: ['throttled', 'server-error', 'timeout'],
   });
 
-const stage = z.strictObject({
-  /** arrivals per second at the start of the stage (ramp) */
-  from: z.number().min(0, 'must be >= 0').optional(),
-  /** arrivals per second at the end of the stage; for hold/spike the constant rate */
-  rate: z.number({ error: 'must be a number' }).min(0, 'must be >= 0'),
-  duration,
-});
-
-const closedLoad = z.strictObject({
-  model: z.literal('closed'),
-  /** devices in flight at once */
-  concurrency: positiveInt,
-  maxDuration: duration.optional(),
-});
-
-const openLoad = z.strictObject({
-  model: z.literal('open'),
-  stages: z.array(stage).min(1, 'must have at least one stage'),
-  maxInFlight: positiveInt.default(1000),
-  /** an arrival that cannot start within this time of its intended start is dropped */
-  startTolerance: duration.default(1000),
-  maxDuration: duration.optional(),
-});
-
-const burstLoad = z.strictObject({
-  model: z.literal('burst'),
-  /** all devices arrive at t=0 (launch day); spread = optional window they arrive in */
-  spread: duration.default(0),
-  maxInFlight: positiveInt.default(1000),
-  startTolerance: duration.default(60_000),
-  maxDuration: duration.optional(),
-});
-
-const load = z.discriminatedUnion('model', [closedLoad, openLoad, burstLoad, stepLoadSchema], {
-  error: 'must have model: closed, open, burst or step',
-});
-
 const templateRef = z.strictObject({
   name: z.string().regex(TEMPLATE_NAME_PATTERN, 'must be 1-36 characters of 0-9 A-Z a-z _ -'),
   /** template body file (JSON), relative to the scenario file */
@@ -272,7 +221,8 @@ export const scenarioSchema = z.strictObject({
   fleet,
   flow,
   retry,
-  load,
+  /** one of the load models in load/models/ (closed, open, burst, step), chosen by `model` */
+  load: loadSchema,
   emulator,
   /** k6-style expressions on the merged results (scenario/analysis-schema.ts) */
   thresholds: thresholdsSchema,

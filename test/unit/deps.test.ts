@@ -98,3 +98,60 @@ test('cli/ imports fleetsim only through index.ts, its public face (packages and
   // relative imports resolve to `<folder>/<file>.js`; packages keep their names
   assert.deepEqual(violations((rel, to) => rel.startsWith('cli/') && to.endsWith('.js') && !to.startsWith('cli/') && to !== 'index.js'), []);
 });
+
+/**
+ * The layers, top to bottom (design.md §4). A module may import its own layer or any layer below it,
+ * never one above; and the folders of one layer never import each other in a circle.
+ */
+const LAYERS: string[][] = [
+  ['cli'],
+  ['index.ts', 'run-file.ts', 'aws'],
+  ['target', 'orchestrator', 'cleanup'],
+  ['report'],
+  ['analysis'],
+  ['device', 'load'],
+  ['emulator', 'scenario'],
+  ['metrics'],
+  ['protocol', 'util'],
+];
+/** the unit a source file or import target belongs to: its top folder, or the file itself at src/'s top */
+const unitOf = (p: string) => {
+  const [head, ...rest] = p.split('/');
+  return rest.length > 0 ? (head as string) : (head as string).replace(/\.js$/, '.ts');
+};
+const layerOf = (p: string) => LAYERS.findIndex((l) => l.includes(unitOf(p)));
+const importsUpward = (rel: string, to: string) => {
+  if (!to.endsWith('.js')) return false; // packages and node: modules
+  return layerOf(to) < layerOf(rel);
+};
+
+test('every source folder has a layer', () => {
+  const units = new Set(files.map((f) => unitOf(f.rel)));
+  assert.deepEqual([...units].filter((u) => layerOf(u + '/x.ts') === -1 && layerOf(u) === -1), []);
+});
+
+test('nothing imports a layer above its own', () => {
+  assert.ok(importsUpward('report/build.ts', 'orchestrator/run.js'), 'the rule sees an upward import');
+  assert.ok(importsUpward('protocol/topics.ts', 'index.js'), 'the rule sees an import of the public face');
+  assert.ok(!importsUpward('orchestrator/run.ts', 'report/build.js'));
+  assert.deepEqual(violations(importsUpward), []);
+});
+
+test('the folders of one layer never import each other in a circle', () => {
+  const edges = new Map<string, Set<string>>();
+  for (const f of files) {
+    for (const spec of importsOf(f.text)) {
+      const to = target(f.rel, spec);
+      if (!to.endsWith('.js')) continue;
+      const [a, b] = [unitOf(f.rel), unitOf(to)];
+      if (a !== b) edges.set(a, (edges.get(a) ?? new Set()).add(b));
+    }
+  }
+  const cycles: string[] = [];
+  const reach = (from: string, seen: Set<string>): Set<string> => {
+    for (const n of edges.get(from) ?? []) if (!seen.has(n)) reach(n, seen.add(n));
+    return seen;
+  };
+  for (const [a, outs] of edges) for (const b of outs) if (reach(b, new Set()).has(a)) cycles.push(`${a} -> ${b}`);
+  assert.deepEqual(cycles, []);
+});

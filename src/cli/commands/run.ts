@@ -95,7 +95,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
       },
       onProgress: (p) => {
         if (a.quiet) return;
-        if (tty) process.stdout.write(`\r\x1b[2K${formatProgress(p, c)}`);
+        if (tty) process.stdout.write(`\r\x1b[2K${formatProgress(p, c, process.stdout.columns)}`);
         else if (p.elapsedMs - lastPlain >= 5000) {
           lastPlain = p.elapsedMs;
           out(formatProgress(p, c));
@@ -108,6 +108,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
       formats,
       baseline,
       summary: true,
+      summaryOptions: { planShown: !a.quiet, columns: tty ? process.stdout.columns : undefined },
       color: c,
       after: a.saveCredentials === undefined ? [] : [`credentials: ${a.saveCredentials} (issued certificates and private keys, mode 0600)`],
       context: { command: 'run', shards: shard?.shards ?? 1 },

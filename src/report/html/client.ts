@@ -17,9 +17,43 @@ export const CLIENT_SCRIPT = `
   Chart.defaults.font.size = 12;
   Chart.defaults.plugins.legend.labels.boxWidth = 12;
 
+  // shades the throttled span and the backoff tail of a rate chart, and marks a clipped peak
+  var marksPlugin = {
+    id: 'fleetsimMarks',
+    beforeDatasetsDraw: function (chart, args, opts) {
+      if (!opts || (!opts.throttled && !opts.tail)) return;
+      var x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
+      function band(sp, fill, text) {
+        if (!sp) return;
+        var x0 = x.getPixelForValue(sp.fromSec), x1 = x.getPixelForValue(Math.min(sp.toSec, view.seconds.length - 1));
+        ctx.save();
+        ctx.fillStyle = fill;
+        ctx.fillRect(x0, area.top, Math.max(1, x1 - x0), area.bottom - area.top);
+        ctx.fillStyle = '#475569';
+        ctx.font = '600 11px system-ui, sans-serif';
+        ctx.fillText(text, x0 + 4, area.top + 12);
+        ctx.restore();
+      }
+      band(opts.throttled, 'rgba(245, 158, 11, 0.13)', 'throttled');
+      band(opts.tail, 'rgba(100, 116, 139, 0.10)', 'backoff tail: no 429s');
+    },
+    afterDatasetsDraw: function (chart, args, opts) {
+      if (!opts || !opts.clip) return;
+      var x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
+      var px = x.getPixelForValue(opts.clip.atSec);
+      ctx.save();
+      ctx.fillStyle = '#0f172a';
+      ctx.font = '600 11px system-ui, sans-serif';
+      ctx.textAlign = px > area.right - 140 ? 'right' : 'left';
+      ctx.fillText('\u25B2 ' + opts.clip.series + ' ' + opts.clip.peak + '/s (off scale)', px + (ctx.textAlign === 'left' ? 4 : -4), area.top + 26);
+      ctx.restore();
+    }
+  };
+  Chart.register(marksPlugin);
+
   function sum(xs) { var n = 0; for (var i = 0; i < xs.length; i++) n += xs[i]; return n; }
   function line(label, data, color, extra) {
-    var d = { label: label, data: data, borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: data.length > 60 ? 0 : 2, tension: 0.15 };
+    var d = { label: label, data: data, borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: data.length > 60 ? 0 : 2, tension: 0 };
     if (extra) for (var k in extra) d[k] = extra[k];
     return d;
   }
@@ -36,17 +70,46 @@ export const CLIENT_SCRIPT = `
       var sets = [line('started', a.started, COLORS.started), line('provisioned', a.provisioned, COLORS.provisioned)];
       if (sum(a.failed) > 0) sets.push(line('failed', a.failed, COLORS.failed));
       if (sum(a.dropped) > 0) sets.push(line('dropped', a.dropped, COLORS.dropped));
+      if (sum(view.timeline.inFlight) > 0) sets.push(line('in flight', view.timeline.inFlight, '#94a3b8', { yAxisID: 'inflight', borderDash: [2, 2], pointRadius: 0, spanGaps: true }));
       return { type: 'line', data: { labels: view.seconds, datasets: sets },
-        options: { scales: { x: seconds(), y: perSecondAxis('devices / s') } } };
+        options: { scales: { x: seconds(), y: perSecondAxis('devices / s'),
+          inflight: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: 'in flight' }, ticks: { precision: 0 } } } } };
     },
     rate: function (canvas) {
       var r = view.rates[Number(canvas.getAttribute('data-index'))];
-      var sets = [line('offered', r.offered, COLORS.offered, { borderDash: [4, 3] }), line('accepted', r.accepted, COLORS.accepted)];
-      if (r.totals.throttled > 0) sets.push(line('throttled', r.throttled, COLORS.throttled));
+      var m = r.marks;
+      var sets = [line('accepted', r.accepted, COLORS.accepted, { borderWidth: 3 }), line('offered', r.offered, COLORS.offered, { borderDash: [4, 3] })];
+      if (r.totals.throttled > 0) sets.push(line('throttled (429)', r.throttled, COLORS.throttled));
       if (r.totals.rejected > 0) sets.push(line('rejected (other)', r.rejected, COLORS.rejected));
       if (r.totals.timeout > 0) sets.push(line('timed out', r.timeout, COLORS.timeout));
+      var top = Math.max.apply(null, [1].concat(r.offered, r.accepted, r.throttled));
+      var quotaOff = m.quota && m.quota.perSec > top * 2;
+      if (m.quota && !quotaOff) {
+        sets.push(line('quota ' + m.quota.perSec + '/s', view.seconds.map(function () { return m.quota.perSec; }), '#dc2626',
+          { borderDash: [8, 4], borderWidth: 2, pointRadius: 0, tension: 0, fleetsimQuota: true }));
+      }
+      var y = perSecondAxis('requests / s');
+      if (m.clip) { y.max = m.clip.max; }
+      var title = r.api + (quotaOff ? '  (quota ' + m.quota.perSec + '/s, far above this run)' : '') + (m.clip ? '  (axis clipped at ' + m.clip.max + '/s; ' + m.clip.series + ' peaked at ' + m.clip.peak + '/s at t=' + m.clip.atSec + ' s)' : '');
       return { type: 'line', data: { labels: view.seconds, datasets: sets },
-        options: { plugins: { title: { display: true, text: r.api } }, scales: { x: seconds(), y: perSecondAxis('requests / s') } } };
+        options: { plugins: { title: { display: true, text: title }, fleetsimMarks: m }, scales: { x: seconds(), y: y } } };
+    },
+    'latency-time': function () {
+      var sets = [];
+      view.timeline.steps.forEach(function (s, i) {
+        var c = s.step === 'provision' ? '#0f172a' : PALETTE[i % PALETTE.length];
+        var main = s.step === 'provision' || s.step === 'register_thing';
+        sets.push(line(s.step + ' p99', s.p99, c, { spanGaps: true, pointRadius: 0, hidden: !main }));
+        sets.push(line(s.step + ' p50', s.p50, c, { spanGaps: true, pointRadius: 0, borderDash: [4, 3], borderWidth: 1.5, hidden: !main }));
+      });
+      return { type: 'line', data: { labels: view.seconds, datasets: sets },
+        options: { plugins: { legend: { labels: { boxWidth: 10, font: { size: 11 } } } },
+          scales: { x: seconds(), y: { type: 'logarithmic', title: { display: true, text: 'ms (log scale)' } } } } };
+    },
+    retries: function () {
+      return { type: 'bar', data: { labels: view.retries.labels, datasets: [{ label: 'devices', data: view.retries.values, backgroundColor: '#2563eb' }] },
+        options: { plugins: { legend: { display: false } },
+          scales: { x: { title: { display: true, text: 'retries per device' } }, y: perSecondAxis('devices') } } };
     },
     latency: function () {
       var sets = view.latency.steps.map(function (s, i) {

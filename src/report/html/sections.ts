@@ -13,32 +13,66 @@ const canvas = (chart: string, label: string, esc: Esc, extra = '', tall = false
   `<div class="chart${tall ? ' tall' : ''}"><canvas data-chart="${chart}" ${extra} role="img" aria-label="${esc(label)}"></canvas></div>`;
 
 function header(v: HtmlView, esc: Esc): string {
-  const cls = v.status === 'completed' ? 'ok' : v.status === 'failed' ? 'bad' : 'warn';
   return `<header>
-<h1>fleetsim · ${esc(v.title)} <span class="badge ${cls}">${esc(v.status)}${v.statusReason === undefined ? '' : ` (${esc(v.statusReason)})`}</span></h1>
+<h1>fleetsim · ${esc(v.title)} <span class="badge ${v.headline.tone}" id="headline">${esc(v.headline.text)}</span></h1>
 <div class="meta"><span>run ${esc(v.runId)}</span><span>started ${esc(v.startedAt)}</span><span>${esc(duration(v.durationMs))}</span><span>target ${esc(v.target)}</span><span>${esc(v.shard)}</span></div>
 <div class="meta">${esc(v.plan)}</div>
 </header>`;
 }
 
 function summary(v: HtmlView, esc: Esc): string {
-  const provision = v.stepsTable.find((s) => s.step === 'provision');
-  const card = (label: string, value: string, cls = '') => `<div class="card ${cls}"><div class="label">${esc(label)}</div><div class="value">${esc(value)}</div></div>`;
-  const checks = [...v.thresholds.map((t) => t.ok), ...v.expectations.map((e) => e.ok)];
-  const failedChecks = checks.filter((ok) => !ok).length;
-  const cards = [
-    card('devices', String(v.devices)),
-    card('provisioned', String(v.outcomes.provisioned), v.outcomes.provisioned === v.devices ? 'ok' : ''),
-    card('failed', String(v.outcomes.failed), v.outcomes.failed > 0 ? 'bad' : ''),
-    card('dropped', String(v.outcomes.dropped), v.outcomes.dropped > 0 ? 'warn' : ''),
-    card('provision p50', provision === undefined ? '—' : ms(provision.p50)),
-    card('provision p99', provision === undefined ? '—' : ms(provision.p99)),
-    card('duration', duration(v.durationMs)),
-  ];
-  if (checks.length > 0) cards.push(card('checks', failedChecks === 0 ? `${checks.length} passed` : `${failedChecks} failed`, failedChecks === 0 ? 'ok' : 'bad'));
+  const cards = v.first.cards.map(
+    (c) => `<div class="card ${c.tone}" data-card="${esc(c.id)}"><div class="label">${esc(c.label)}</div><div class="value">${esc(c.value)}</div><div class="sub">${esc(c.sub)}</div></div>`,
+  );
   const verdict = v.verdict === undefined ? '' : `<p class="verdict">${esc(v.verdict)}</p>`;
   const warnings = v.warnings.length === 0 ? '' : `<ul class="warnings">${v.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`;
-  return `<section id="summary"><h2>Summary</h2><div class="cards">${cards.join('')}</div>${verdict}${warnings}</section>`;
+  return `<section id="summary">${verdict}<div class="cards">${cards.join('')}</div>${warnings}</section>`;
+}
+
+/** The most throttled API's rates, with its quota, throttled span and backoff tail, and what they mean. */
+function focus(v: HtmlView, esc: Esc): string {
+  const i = v.first.focus;
+  const r = i === null ? undefined : v.rates[i];
+  if (i === null || r === undefined) return '';
+  const body = v.short ? perSecondTable(v, esc, [r.api]) : canvas('rate', `${r.api} requests per second with its quota`, esc, `data-index="${i}" data-focus="1"`, true);
+  return `<section id="focus"><h2>${esc(r.api)}: accepted, offered and throttled per second</h2><div class="focus"><div>${body}</div>
+<ul class="story">${v.first.story.map((line) => `<li>${esc(line)}</li>`).join('')}</ul></div></section>`;
+}
+
+function knee(v: HtmlView, esc: Esc): string {
+  const k = v.first.knee;
+  if (k === undefined) return '';
+  const pct = (x: number) => `${(x * 100).toFixed(x > 0 && x < 0.1 ? 1 : 0)}%`;
+  const groups = k.apis.map((a) => `<th class="num group" colspan="2">${esc(SHORT_API[a] ?? a)}</th>`).join('');
+  const sub = k.apis.map(() => '<th class="num">accepted/s</th><th class="num">429 share</th>').join('');
+  const rows = k.rows
+    .map((r) => {
+      const apis = r.apis.map((x) => (x === null ? '<td class="num">—</td><td class="num">—</td>' : `<td class="num">${x.accepted.toFixed(1)}</td><td class="num">${esc(pct(x.share))}</td>`)).join('');
+      const cls = r.step === k.kneeStep ? 'knee' : r.passed ? '' : 'fail';
+      return `<tr class="${cls}"><td class="num">${r.step}</td><td class="num">${r.rate}</td><td class="num">${r.started.toFixed(1)}</td>${apis}<td class="num">${esc(r.p99Ms === null ? '—' : ms(r.p99Ms))}</td><td class="num">${esc(pct(r.failures))}</td><td>${r.passed ? '<span class="pass">pass</span>' : `<span class="fail">${esc(r.result)}</span>`}${r.step === k.kneeStep ? ' <span class="badge ok">knee</span>' : ''}</td></tr>`;
+    })
+    .join('');
+  return `<section id="knee"><h2>Knee search</h2><p class="hint">One row per step of the arrival rate; a step fails at ${esc(k.stop)}. The knee is the last step that passed.</p>
+<table class="knee"><thead><tr><th class="num" rowspan="2">step</th><th class="num" rowspan="2">rate/s</th><th class="num" rowspan="2">started/s</th>${groups}<th class="num" rowspan="2">p99</th><th class="num" rowspan="2">failed</th><th rowspan="2">result</th></tr><tr>${sub}</tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
+/** Per-second figures as a table (short runs: two points make no line). */
+const SHORT_API: Record<string, string> = { CreateKeysAndCertificate: 'CreateKeys', CreateCertificateFromCsr: 'CreateFromCsr' };
+
+function perSecondTable(v: HtmlView, esc: Esc, apis?: string[]): string {
+  const rates = v.rates.filter((r) => apis === undefined || apis.includes(r.api));
+  const withActivity = apis === undefined;
+  const rows = v.seconds
+    .map((t) => {
+      const cells = rates.map((r) => `<td class="num">${r.offered[t] ?? 0}</td><td class="num">${r.accepted[t] ?? 0}</td><td class="num">${r.throttled[t] ?? 0}</td>`).join('');
+      const act = withActivity ? `<td class="num">${v.activity.started[t] ?? 0}</td><td class="num">${v.activity.provisioned[t] ?? 0}</td><td class="num">${v.activity.failed[t] ?? 0}</td><td class="num">${v.timeline.inFlight[t] ?? '—'}</td>` : '';
+      return `<tr><td class="num">${t}–${t + 1} s</td>${act}${cells}</tr>`;
+    })
+    .join('');
+  const actHead = withActivity ? '<th class="num" rowspan="2">started</th><th class="num" rowspan="2">provisioned</th><th class="num" rowspan="2">failed</th><th class="num" rowspan="2">in flight</th>' : '';
+  const apiHead = rates.map((r) => `<th class="num group" colspan="3">${esc(SHORT_API[r.api] ?? r.api)}</th>`).join('');
+  const sub = rates.map(() => '<th class="num">sent</th><th class="num">acc.</th><th class="num">429</th>').join('');
+  return `<div class="scroll"><table class="per-second"><thead><tr><th class="num" rowspan="2">second</th>${actHead}${apiHead}</tr><tr>${sub}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function checks(v: HtmlView, esc: Esc): string {
@@ -76,10 +110,11 @@ ${hasP99 ? canvas('comparison', 'p99 per step, baseline and current', esc) : ''}
 
 function rates(v: HtmlView, esc: Esc): string {
   const charts = v.rates.map((r, i) => canvas('rate', `${r.api} requests per second`, esc, `data-index="${i}"`)).join('');
+  const rate2 = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(2));
   const rows = v.rates
     .map(
       (r) =>
-        `<tr><td>${esc(r.api)}</td><td class="num">${r.totals.offered}</td><td class="num">${r.totals.accepted}</td><td class="num">${r.totals.throttled}</td><td class="num">${r.totals.rejected}</td><td class="num">${r.totals.timeout}</td><td class="num">${r.totals.meanAcceptedPerSec.toFixed(2)}</td></tr>`,
+        `<tr><td>${esc(r.api)}</td><td class="num">${r.totals.offered}</td><td class="num">${r.totals.accepted}</td><td class="num">${r.totals.throttled}</td><td class="num">${r.totals.rejected}</td><td class="num">${r.totals.timeout}</td><td class="num">${r.totals.meanAcceptedPerSec.toFixed(2)}</td><td class="num">${rate2(r.marks.throttled?.meanPerSec)}</td><td class="num">${r.marks.quota === undefined ? '—' : esc(`${r.marks.quota.perSec}/s`)}</td></tr>`,
     )
     .join('');
   const analysis =
@@ -88,9 +123,22 @@ function rates(v: HtmlView, esc: Esc): string {
       : `<h2 style="margin-top:16px">Throttling analysis</h2><table><thead><tr><th>API</th><th>plateau</th><th>onset</th><th>recovery</th></tr></thead><tbody>${v.analysis
           .map((a) => `<tr><td>${esc(a.api)}</td><td>${esc(a.plateau)}</td><td>${esc(a.onset)}</td><td>${esc(a.recovery)}</td></tr>`)
           .join('')}</tbody></table>`;
-  return `<section id="rates"><h2>Requests per second, per API</h2><p class="hint">Offered (sent), accepted, throttled (429, or a CONNACK refused for connection rate), other rejections and timeouts, per second since the start. Mean accepted/s: accepted over the seconds from the API's first offered request to its last request or completion.</p>
-${v.rates.length === 0 ? '<p class="empty">No requests were recorded.</p>' : `<div class="grid2">${charts}</div>`}
-<table><thead><tr><th>API</th><th class="num">offered</th><th class="num">accepted</th><th class="num">throttled</th><th class="num">rejected (other)</th><th class="num">timed out</th><th class="num">mean accepted/s</th></tr></thead><tbody>${rows}</tbody></table>${analysis}</section>`;
+  const body = v.rates.length === 0 ? '<p class="empty">No requests were recorded.</p>' : v.short ? perSecondTable(v, esc) : `<div class="grid2">${charts}</div>`;
+  return `<section id="rates"><h2>Requests per second, per API</h2><p class="hint">Offered (sent, retries included), accepted, throttled (429, or a CONNACK refused for connection rate), other rejections and timeouts, per second since the start; a dashed red line is the API's known quota.${v.short ? ' This run has under 5 s of data, so the seconds are listed instead of drawn.' : ''}</p>
+${body}
+<table><thead><tr><th>API</th><th class="num">offered</th><th class="num">accepted</th><th class="num">throttled</th><th class="num">rejected (other)</th><th class="num">timed out</th><th class="num">mean accepted/s</th><th class="num">… while throttled</th><th class="num">quota</th></tr></thead><tbody>${rows}</tbody></table>
+<p class="hint defs"><b>mean accepted/s</b>: accepted ÷ the seconds from the API's first offered request to its last request or completion. <b>while throttled</b>: accepted ÷ the seconds from its first to its last 429; with a backoff tail the plain mean is lower than what the quota allowed.</p>${analysis}</section>`;
+}
+
+function overTime(v: HtmlView, esc: Esc): string {
+  if (v.short) {
+    return `<section id="over-time"><h2>Over time</h2><p class="hint">Under 5 s of data: devices per second, in flight and requests per API, second by second.</p>${perSecondTable(v, esc)}</section>`;
+  }
+  const lat = v.timeline.steps.length === 0 ? '<p class="empty">This report has no per-second latencies (written by an older fleetsim).</p>' : canvas('latency-time', 'latency p50 and p99 per second per step', esc);
+  return `<section id="over-time"><h2>Over time</h2><div class="grid2">
+<div><h3>Latency per second</h3><p class="hint">p99 (solid) and p50 (dashed) of the steps that completed in each second, ms on a log scale; click a legend entry to show or hide it.</p>${lat}</div>
+<div><h3>Devices per second</h3><p class="hint">Flows started, provisioned and failed each second; devices in flight (right axis).</p>${canvas('activity', 'devices started, provisioned, failed per second and in flight', esc)}</div>
+</div></section>`;
 }
 
 function latency(v: HtmlView, esc: Esc): string {
@@ -103,17 +151,25 @@ ${v.latency.steps.length === 0 ? '<p class="empty">No latencies were recorded.</
 }
 
 function outcomes(v: HtmlView, esc: Esc): string {
-  const rej = v.rejections.length === 0 ? '<p class="empty">No request was rejected.</p>' : canvas('rejections', 'rejections by API and code', esc);
-  const att = v.attempts.labels.length === 0 ? '<p class="empty">No attempts recorded.</p>' : canvas('attempts', 'attempts per device', esc);
-  return `<section id="outcomes"><div class="grid2">
-<div><h2>Outcomes</h2><p class="hint">Every device ends provisioned, failed (with its reason) or dropped.</p>${v.outcomes.values.length === 0 ? '<p class="empty">No outcomes.</p>' : canvas('outcomes', 'device outcomes', esc)}</div>
-<div><h2>Rejections by API and code</h2><p class="hint">statusCode and errorCode as the target sent them; 429 in amber.</p>${rej}</div>
-<div><h2>Attempts per device</h2><p class="hint">How many attempts the devices needed (retries included).</p>${att}</div>
-<div><h2>Devices per second</h2><p class="hint">Flows started and finished each second.</p>${v.seconds.length === 0 ? '' : canvas('activity', 'devices started and finished per second', esc)}</div>
-</div></section>`;
+  const perFlow = v.retries.requestsPerFlow === null ? '' : ` One flow makes ${v.retries.requestsPerFlow} requests without retries.`;
+  // a chart with one bar or one slice says nothing a sentence does not: those collapse to a line of text
+  const lines: string[] = [];
+  const cells: string[] = [];
+  if (v.outcomes.values.length === 0) lines.push('No device has an outcome.');
+  else if (v.outcomes.values.length === 1) lines.push(`All ${v.outcomes.values[0]} devices: ${v.outcomes.labels[0] ?? ''}.`);
+  else cells.push(`<div><h2>Outcomes</h2><p class="hint">Every device ends provisioned, failed (with its reason) or dropped.</p>${canvas('outcomes', 'device outcomes', esc)}</div>`);
+  if (v.rejections.length === 0) lines.push('No request was rejected.');
+  else if (v.rejections.length === 1) lines.push(`All ${v.rejections[0]?.count} rejections: ${v.rejections[0]?.label}.`);
+  else cells.push(`<div><h2>Rejections by API and code</h2><p class="hint">statusCode and errorCode as the target sent them; 429 in amber.</p>${canvas('rejections', 'rejections by API and code', esc)}</div>`);
+  if (v.retries.labels.length === 0) lines.push('This report does not record retries per device.');
+  else if (v.retries.retried === 0) lines.push(`No device needed a retry.${perFlow}`);
+  else cells.push(`<div><h2>Retries per device</h2><p class="hint">How many retries each device needed (step retries and flow restarts).${esc(perFlow)}</p>${canvas('retries', 'retries per device', esc)}</div>`);
+  const text = lines.length === 0 ? '' : `<ul class="oneline">${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`;
+  return `<section id="outcomes"><h2>Outcomes, rejections and retries</h2>${text}${cells.length === 0 ? '' : `<div class="grid2">${cells.join('')}</div>`}</section>`;
 }
 
 function health(v: HtmlView, esc: Esc): string {
+  if (v.short) return '';
   const badge = v.health.saturated ? ' <span class="badge bad">saturated</span>' : ' <span class="badge ok">healthy</span>';
   return `<section id="generator"><h2>Generator health${badge}</h2><p class="hint">${esc(v.health.summary)}. High event-loop delay or late starts mean the load generator, not the target, shaped the results.</p>
 ${canvas('health', 'generator event-loop delay and late starts per second', esc)}</section>`;
@@ -133,13 +189,15 @@ export function renderBody(v: HtmlView, esc: Esc): string {
     header(v, esc),
     '<main>',
     summary(v, esc),
+    ...(v.first.knee === undefined ? [focus(v, esc), knee(v, esc)] : [knee(v, esc), focus(v, esc)]),
+    shards(v, esc),
     checks(v, esc),
     comparison(v, esc),
     rates(v, esc),
+    overTime(v, esc),
+    health(v, esc),
     latency(v, esc),
     outcomes(v, esc),
-    health(v, esc),
-    shards(v, esc),
     `<section id="scenario"><h2>Scenario</h2><p class="hint">As resolved for this run (secrets redacted).</p><pre>${esc(v.scenarioYaml)}</pre></section>`,
     '</main>',
     `<footer>fleetsim report · schema 1 · open offline; no data leaves this file</footer>`,

@@ -10,18 +10,28 @@ import { STEP_NAMES } from '../../metrics/names.js';
 import type { RunReport } from '../build.js';
 import type { Comparison } from '../compare.js';
 import { activitySeconds, apiSeconds, seriesLength, type ApiSeconds } from '../series.js';
+import { runHeadline, type Headline, type Tone } from '../headline.js';
+import { buildFirstScreen, rateMarks, type FirstScreen, type RateMarks } from './first-screen.js';
 
 /** Percentiles of the latency distribution chart (0 = min, 100 = max). */
 export const DISTRIBUTION_PERCENTILES = [0, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100];
 
 /** One API's rates: report/series.ts apiSeconds (figures defined in analysis/api-series.ts), padded to the page's seconds. */
-export type ApiRateView = ApiSeconds;
+export type ApiRateView = ApiSeconds & { marks: RateMarks };
+
+export type { Tone };
 
 export interface HtmlView {
   title: string;
   runId: string;
   status: string;
   statusReason?: string;
+  /** the status as the exit code tells it (report/headline.ts) */
+  headline: Headline;
+  /** cards, knee table and the throttled API in focus (html/first-screen.ts) */
+  first: FirstScreen;
+  /** under SHORT_RUN_SECONDS of data: per-second charts become tables */
+  short: boolean;
   startedAt: string;
   durationMs: number;
   target: string;
@@ -36,6 +46,10 @@ export interface HtmlView {
   stepsTable: Array<{ step: string; count: number; p50: number; p90: number; p99: number; max: number }>;
   rejections: Array<{ label: string; api: string; statusCode: number; errorCode: string; count: number }>;
   attempts: { labels: string[]; values: number[] };
+  /** retries per device (0, 1, 2…): devices; requestsPerFlow = requests one flow makes without retries */
+  retries: { labels: string[]; values: number[]; requestsPerFlow: number | null; retried: number };
+  /** per second: devices in flight and per-step latency (report.timeline; empty for older reports) */
+  timeline: { inFlight: Array<number | null>; steps: Array<{ step: string; p50: Array<number | null>; p99: Array<number | null> }> };
   health: { seconds: number[]; eventLoopP99Ms: number[]; lateStarts: number[]; starts: number[]; summary: string; saturated: boolean };
   thresholds: RunReport['thresholds'];
   expectations: RunReport['expectations'];
@@ -62,6 +76,44 @@ function distributionOf(encoded: string): number[] {
   }
 }
 
+/** Runs with fewer seconds of data than this show per-second figures as tables, not lines. */
+export const SHORT_RUN_SECONDS = 5;
+
+function retriesView(r: RunReport): HtmlView['retries'] {
+  const per = r.retriesPerDevice ?? {};
+  const max = Math.max(0, ...Object.keys(per).map(Number));
+  const labels = Object.keys(per).length === 0 ? [] : Array.from({ length: max + 1 }, (_, i) => String(i));
+  const devices = Object.values(per).reduce((a, b) => a + b, 0);
+  const retried = devices - (per['0'] ?? 0);
+  // attempts = requests of one flow + retries, so the mean difference is the requests per flow
+  let attemptSum = 0;
+  let attemptDevices = 0;
+  for (const [k, v] of Object.entries(r.attempts ?? {})) {
+    if (Number(k) === 0) continue;
+    attemptSum += Number(k) * v;
+    attemptDevices += v;
+  }
+  const retrySum = Object.entries(per).reduce((n, [k, v]) => n + Number(k) * v, 0);
+  const requestsPerFlow = devices === 0 || attemptDevices === 0 ? null : Math.round(((attemptSum - retrySum) / attemptDevices) * 10) / 10;
+  return { labels, values: labels.map((k) => per[k] ?? 0), requestsPerFlow, retried };
+}
+
+function timelineView(r: RunReport, len: number): HtmlView['timeline'] {
+  const per = r.timeline?.perSecond ?? {};
+  // null: no worker reported in that second (not "none in flight")
+  const inFlight = Array.from({ length: len }, (_, i) => per[String(i)]?.inFlight ?? null);
+  const names = new Set<string>();
+  for (const sec of Object.values(per)) for (const n of Object.keys(sec.steps)) names.add(n);
+  const steps = (STEP_NAMES as readonly string[])
+    .filter((n) => names.has(n) && n !== 'provision_service')
+    .map((step) => ({
+      step,
+      p50: Array.from({ length: len }, (_, i) => per[String(i)]?.steps[step]?.p50Ms ?? null),
+      p99: Array.from({ length: len }, (_, i) => per[String(i)]?.steps[step]?.p99Ms ?? null),
+    }));
+  return { inFlight, steps };
+}
+
 const rate = (v: number) => `${v >= 10 ? v.toFixed(1) : v.toFixed(2)}/s`;
 
 function analysisRows(r: RunReport): HtmlView['analysis'] {
@@ -70,8 +122,8 @@ function analysisRows(r: RunReport): HtmlView['analysis'] {
   return Object.entries(apis).map(([api, a]) => ({
     api,
     plateau: a.plateauPerSec === null ? '—' : rate(a.plateauPerSec),
-    onset: a.onset === undefined ? '—' : `t=${a.onset.tSec}s at ${rate(a.onset.offeredPerSec)} offered (${(a.onset.share429 * 100).toFixed(0)}% throttled)`,
-    recovery: a.recovery === undefined ? '—' : `throttled from t=${a.recovery.firstThrottledSec}s to t=${a.recovery.lastThrottledSec}s; drained by t=${a.recovery.drainedSec}s (${a.recovery.durationSec} s)`,
+    onset: a.onset === undefined ? '—' : `t=${a.onset.tSec} s at ${rate(a.onset.offeredPerSec)} offered (${(a.onset.share429 * 100).toFixed(0)}% throttled)`,
+    recovery: a.recovery === undefined ? '—' : `429s t=${a.recovery.firstThrottledSec}–${a.recovery.lastThrottledSec + 1} s; drained by t=${a.recovery.drainedSec} s (${a.recovery.durationSec} s after the first 429)`,
     // the rates table's figure, formatted the same way
     meanAccepted: `${a.meanAcceptedPerSec.toFixed(2)}/s`,
     throttled: a.throttled,
@@ -91,7 +143,9 @@ export function buildHtmlView(r: RunReport): HtmlView {
     rejected: pad(a.rejected),
     timeout: pad(a.timeout),
     totals: a.totals,
+    marks: { plateau: null, share: 0, meanPerSec: 0 },
   }));
+  for (const a of rates) a.marks = rateMarks(r, a);
   const act = activitySeconds(r.series);
 
   const stepOrder = [...STEP_NAMES, ...Object.keys(r.steps).filter((s) => !(STEP_NAMES as readonly string[]).includes(s))];
@@ -125,6 +179,9 @@ export function buildHtmlView(r: RunReport): HtmlView {
     title: r.scenario?.name ?? r.runId,
     runId: r.runId,
     status: r.status,
+    headline: runHeadline(r),
+    first: buildFirstScreen(r, rates),
+    short: seriesLength(r.series) < SHORT_RUN_SECONDS,
     startedAt: r.startedAt,
     durationMs: r.durationMs,
     target: r.target,
@@ -146,6 +203,8 @@ export function buildHtmlView(r: RunReport): HtmlView {
     stepsTable: steps.map(([step, v]) => ({ step, count: v?.count ?? 0, p50: v?.p50 ?? 0, p90: v?.p90 ?? 0, p99: v?.p99 ?? 0, max: v?.max ?? 0 })),
     rejections: (r.rejections ?? []).map((x) => ({ label: `${x.api} ${x.statusCode} ${x.errorCode}`, api: x.api, statusCode: x.statusCode, errorCode: x.errorCode, count: x.count })),
     attempts: { labels: attemptKeys, values: attemptKeys.map((k) => r.attempts[k] ?? 0) },
+    retries: retriesView(r),
+    timeline: timelineView(r, len),
     health: {
       seconds: hs,
       eventLoopP99Ms: perSec('eventLoopP99Ms'),

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeKnee, createKneeWatch, findFailingStep, stepRates, type KneeStep, type StepModel } from '../../../src/analysis/knee.js';
+import { analyzeKnee, createKneeWatch, findFailingStep, type KneeStep } from '../../../src/analysis/knee.js';
+import { stepRates } from '../../../src/load/models/step.js';
+import type { KneeSearch as StepModel } from '../../../src/load/models/types.js';
 import { LatencyHistogram } from '../../../src/metrics/histogram.js';
 import { windowHistogramName } from '../../../src/metrics/recorder.js';
 import { emptySnapshot } from '../../../src/metrics/snapshot.js';

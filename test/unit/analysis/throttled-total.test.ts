@@ -17,7 +17,7 @@ test('throttledTotal counts 429 replies and connects refused for rate, not other
   const acc = accumulate(s);
   assert.equal(throttledTotal(acc.seriesTotals().entries()), 3 + 2 + 4 + 1);
   const line = formatProgress(
-    { elapsedMs: 3000, devices: 10, offeredPerSec: 1, achievedPerSec: 1, inFlight: 0, provisioned: 1, throttled: 10, failed: 0, dropped: 0, p99Ms: 5 },
+    { elapsedMs: 3000, devices: 10, startsPerSec: 1, provisionedPerSec: 1, requestsPerSec: 7, inFlight: 0, provisioned: 1, throttled: 10, failed: 0, dropped: 0, p99Ms: 5 },
     makeChalk(false),
   );
   assert.match(line, /throttled 10/);

@@ -4,7 +4,7 @@
  * second ⌊k / perSecond⌋, and every device provisions (or, for `throttle`, RegisterThing gets 429s).
  */
 import { MetricsRecorder } from '../../../src/metrics/recorder.js';
-import { flowAttemptsKey } from '../../../src/metrics/names.js';
+import { deviceRetriesKey, flowAttemptsKey } from '../../../src/metrics/names.js';
 import { buildReport } from '../../../src/report/build.js';
 import type { RunReport } from '../../../src/report/types.js';
 import type { ResultRecord, RunEvent } from '../../../src/report/events.js';
@@ -100,6 +100,7 @@ export function sampleEvents(o: SampleOptions): RunEvent[] {
       rec.count('started', undefined, 1, at);
       rec.outcome({ kind: 'provisioned' });
       rec.total(flowAttemptsKey(1 + (o.throttle ?? 0)));
+      rec.total(deviceRetriesKey(o.throttle ?? 0));
       results.push({ index: k, outcome: { kind: 'provisioned' }, attempts: 1 + (o.throttle ?? 0), thingName: `thing-${k}`, certificateId: `cert-${k}` });
     }
     lastT = startMs + (Math.floor(o.devices / perSecond) + 1) * 1000 + h;

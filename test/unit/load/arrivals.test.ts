@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scheduleArrivals, stageArrivalOffsets, describeLoad } from '../../../src/load/profiles.js';
+import { stageArrivalOffsets } from '../../../src/load/arrivals.js';
+import { describeLoad, scheduleArrivals } from '../../../src/load/models/index.js';
 
 function perSecond(offsets: number[]): number[] {
   const out: number[] = [];
