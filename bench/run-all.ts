@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['pki', 'emulator', 'flow', 'run-guard', 'memory'] as const;
+const BENCHES = ['pki', 'emulator', 'flow', 'run-guard', 'memory', 'hook'] as const;
 
 const only = process.argv.slice(2);
 const chosen = only.length > 0 ? only : [...BENCHES];

@@ -12,6 +12,7 @@ import type { KneeSearch } from '../load/models/types.js';
 import { analyzeKnee, type KneeAnalysis } from './knee.js';
 import { analyzeApi, apiAttempts, DEFAULT_ONSET_SHARE, round, type ApiAnalysis } from './throttle.js';
 import { composeVerdict } from './verdict.js';
+import { hookCauseSentence } from './hook-cause.js';
 
 export { evaluateExpectations, type Expectations, type ExpectationResult } from './expectations.js';
 export { analyzeKnee, findFailingStep, type KneeAnalysis, type KneeStep } from './knee.js';
@@ -117,5 +118,8 @@ export function analyzeRun(input: AnalysisInput): RunAnalysis {
     knee,
     generatorSaturated: input.generatorSaturated,
   });
+  // devices failed by the pre-provisioning hook: say so first, with the error and its log file
+  const hookCause = knee === undefined ? hookCauseSentence(input.outcomes, input.devices, input.emulator) : undefined;
+  if (hookCause !== undefined) out.verdict = `${hookCause} ${out.verdict}`;
   return out;
 }

@@ -11,5 +11,3 @@ export const ExitCode = {
   /** interrupted by SIGINT/SIGTERM; a partial report was still written */
   Interrupted: 130,
 } as const;
-
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

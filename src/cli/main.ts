@@ -198,7 +198,7 @@ async function main(argv: string[]): Promise<number> {
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
           .option('dir', { type: 'string', default: '.fleetsim-emulator', describe: 'folder for the root CA, claim certificate and key, claim policy and state' })
           .option('template', { type: 'string', array: true, default: [], describe: 'provisioning template: name=file (repeatable; default: the fleet-prov-test-template example)' })
-          .option('hook', { type: 'string', array: true, default: [], describe: 'pre-provisioning hook: template=module exporting handler(event) (repeatable)' })
+          .option('hook', { type: 'string', array: true, default: [], describe: 'pre-provisioning hook: template=file[:handler], a Python (.py) or Node.js Lambda handler (repeatable)' })
           .option('key-algorithm', { type: 'string', choices: ['ec-p256', 'rsa-2048'] as const, default: EMULATOR_DEFAULTS.keyAlgorithm, describe: 'keys made by CreateKeysAndCertificate' })
           .option('state', { type: 'string', describe: 'registry state file (default: <dir>/state.json)' })
           .option('control-plane-port', { type: 'number', describe: 'also serve the AWS IoT control-plane API (ListThings, ...) on this port (0: any free port)' })

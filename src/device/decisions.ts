@@ -23,7 +23,10 @@ export function retryClass(f: StepFailure): string {
 
 /** The `failed` outcome's reason for a step that failed for good. */
 export function failureReason(step: StepName, f: StepFailure): string {
-  if (f.kind === 'rejected' && f.detail.statusCode !== undefined) return `${step}: rejected ${f.detail.statusCode} ${f.detail.errorCode ?? ''}`.trim();
+  if (f.kind === 'rejected' && f.detail.statusCode !== undefined) {
+    const hook = f.detail.hookErrorType === undefined ? '' : ` (hook ${f.detail.hookErrorType})`;
+    return `${`${step}: rejected ${f.detail.statusCode} ${f.detail.errorCode ?? ''}`.trim()}${hook}`;
+  }
   // an MQTT refusal: the code with its name (CONNACK codes name their protocol version; see formatReasonCode)
   if (f.kind === 'connect-refused') return `${step}: refused (${f.detail.reasonCode === undefined ? 'code ?' : formatReasonCode('CONNACK', f.detail.reasonCode)})`;
   if (f.kind === 'rejected') return `${step}: refused (${f.detail.reasonCode === undefined ? 'code ?' : formatReasonCode('PUBACK', f.detail.reasonCode)})`;

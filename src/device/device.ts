@@ -9,7 +9,6 @@
  * flow.reconnect replay); retry-runner.ts retries a step or restarts the flow as decisions.ts
  * decides; exchange.ts sends the requests and counts them; stop.ts follows the generator's stop.
  */
-import { isTransientStatus } from '../protocol/index.js';
 import type { MetricsRecorder, Outcome } from '../metrics/recorder.js';
 import { apiAttemptsKey, deviceRetriesKey, flowAttemptsKey } from '../metrics/names.js';
 import type { DeviceContext } from './context.js';
@@ -74,4 +73,3 @@ export class VirtualDevice {
   }
 }
 
-export { isTransientStatus };

@@ -10,6 +10,7 @@ import {
   isErrorResponse,
   requestTopic,
   type ProvisioningApi,
+  parseHookFailure,
 } from '../protocol/index.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import { DeviceConnection } from './connection.js';
@@ -88,9 +89,12 @@ export class ProvisioningExchange {
       const e = isErrorResponse(decoded) ? decoded : { statusCode: 0, errorCode: 'Unparseable', errorMessage: '' };
       this.metrics.count('rejected', { api, status: e.statusCode, code: e.errorCode });
       this.metrics.rejection(api, e.statusCode, e.errorCode);
+      // a pre-provisioning hook failure names the hook's errorType (src/protocol/hook.ts)
+      const hook = parseHookFailure(e.errorMessage);
       throw new StepFailure('rejected', `${api} rejected: ${e.statusCode} ${e.errorCode} ${e.errorMessage}`, {
         statusCode: e.statusCode,
         errorCode: e.errorCode,
+        ...(hook === undefined ? {} : { hookErrorType: hook.errorType }),
       });
     }
     this.metrics.count('accepted', { api });

@@ -12,7 +12,7 @@ export class StepFailure extends Error {
   constructor(
     readonly kind: FailureKind,
     message: string,
-    readonly detail: { statusCode?: number; errorCode?: string; reasonCode?: number } = {},
+    readonly detail: { statusCode?: number; errorCode?: string; reasonCode?: number; hookErrorType?: string } = {},
   ) {
     super(message);
   }

@@ -17,7 +17,8 @@ import type { QuotaSettings } from '../protocol/quotas.js';
 import { TLS_SESSION_RESUMPTION } from '../protocol/transport.js';
 import type { EmulatorStats } from '../protocol/emulator-stats.js';
 import { Faults, type FaultSettings } from './shaping/faults.js';
-import { HookRunner, loadHookModule, type HookHandler } from './hook/hook-runner.js';
+import { HookRunner, type HookHandler } from './hook/hook-runner.js';
+import { closeHooks, startHookFunctions, type HookLogOptions } from './hook/functions.js';
 import { Latency, type LatencySettings } from './shaping/latency.js';
 import { attachClaimPolicy } from './policy/claim-policy.js';
 import { ProvisioningService } from './provisioning/service.js';
@@ -44,6 +45,8 @@ export interface EmulatorOptions {
   faults?: FaultSettings;
   /** how long the pre-provisioning hook may take (AWS: 5000 ms) */
   hookTimeoutMs?: number;
+  /** where hook environments write their log streams (<dir>/<template>/<stream>.log); none: in memory only */
+  hookLogs?: HookLogOptions;
   /** replaces the default claim policy document (AWS's walkthrough claim policy) */
   claimPolicy?: Record<string, unknown>;
   /** reuse a saved CA (standalone emulator); a new one is generated otherwise */
@@ -80,13 +83,7 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-async function loadHooks(templates: LoadedTemplate[]): Promise<Map<string, HookHandler>> {
-  const hooks = new Map<string, HookHandler>();
-  for (const t of templates) if (t.hook !== undefined) hooks.set(t.name, await loadHookModule(t.hook));
-  return hooks;
-}
-
-/** Quotas, faults, latency and the templates' hooks: checked first, so a bad setting fails before anything listens. */
+/** Quotas, faults, latency and the templates' hook functions: checked first, so a bad setting or hook fails before anything listens. */
 interface Shaping {
   quotas: Quotas;
   faults: Faults;
@@ -95,12 +92,13 @@ interface Shaping {
   hookRunner: HookRunner;
 }
 
-async function shapingFrom(o: EmulatorOptions): Promise<Shaping> {
+async function shapingFrom(o: EmulatorOptions, registry: Registry): Promise<Shaping> {
   const quotas = new Quotas(o.quotas);
   const faults = new Faults({ ...o.faults, dropReplies: o.faults?.dropReplies ?? o.dropReplies });
   const latency = new Latency(o.latency, faults.seed);
-  const hooks = await loadHooks(o.templates);
   const hookRunner = new HookRunner({ latency, ...(o.hookTimeoutMs !== undefined ? { timeoutMs: o.hookTimeoutMs } : {}) });
+  // each hook a Lambda-style function named in the registry's region and account
+  const hooks = startHookFunctions(o.templates, { region: registry.region, accountId: registry.accountId, runner: hookRunner, ...(o.hookLogs === undefined ? {} : { logs: o.hookLogs }) });
   return { quotas, faults, latency, hooks, hookRunner };
 }
 
@@ -204,13 +202,13 @@ function snapshotStats(r: Running): EmulatorStats {
 }
 
 /**
- * Start the emulator, step by step: settings (shaping) → CA → registry → endpoint certificates →
+ * Start the emulator, step by step: registry → settings (shaping, hook functions) → CA → endpoint certificates →
  * claim certificate and policy → provisioning service → gateway → broker listening → control plane.
  */
 export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
-  const shaping = await shapingFrom(o);
-  const ca = loadCa(o);
   const registry = prepareRegistry(o);
+  const shaping = await shapingFrom(o, registry);
+  const ca = loadCa(o);
   const pki = issueEndpointCertificates(ca);
   const claimPolicyName = registerClaim(registry, pki.claim.cert, o);
   const stats = new ServerStats();
@@ -240,10 +238,12 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
   const broker = new Broker({ hooks: gateway });
   const tlsSessionResumption = o.tlsSessionResumption ?? TLS_SESSION_RESUMPTION.emulatorDefault;
   const server = await listen(broker, pki, o.host ?? '127.0.0.1', o.port ?? 0, tlsSessionResumption);
+  // MQTT side and the hook functions' environments
   const closeMqtt = async () => {
     service.close();
     await broker.close();
     await server.close();
+    await closeHooks(shaping.hooks);
   };
   const controlPlane = await startControlPlaneIfAsked(registry, o, closeMqtt);
   const running: Running = { tlsSessionResumption, shaping, registry, claimPolicyName, stats, service, broker, server, controlPlane };

@@ -35,7 +35,8 @@ export interface StartedTarget {
 
 export interface RunOptions {
   loaded: LoadedScenario;
-  startTarget: () => Promise<StartedTarget>;
+  /** starts the target; `runDir` is the run's folder (the emulator writes hook logs under it) */
+  startTarget: (ctx?: { runDir: string }) => Promise<StartedTarget>;
   /** generator worker threads; default: cores, minus one when the emulator shares the machine */
   workers?: number;
   shard?: { shard: number; shards: number };
@@ -113,7 +114,7 @@ interface Driven {
 export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const plan = planRun(o);
   const credentialsDir = o.saveCredentialsDir === undefined ? undefined : prepareCredentialsDir(o.saveCredentialsDir);
-  const target = await o.startTarget();
+  const target = await o.startTarget({ runDir: plan.runDir });
   const log = openRunLog(o, plan, target);
   const driven = await driveLoad(o, plan, target, log, credentialsDir);
   await closeTarget(target, log);

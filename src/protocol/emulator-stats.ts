@@ -54,7 +54,7 @@ export interface EmulatorHookFailure {
   timestamp: string;
   requestId: string;
   templateName: string;
-  kind: 'error' | 'timeout' | 'bad-answer';
+  kind: 'error' | 'timeout' | 'bad-answer' | 'throttled';
   errorType: string;
   errorMessage: string;
   stack: string[];
@@ -63,6 +63,47 @@ export interface EmulatorHookFailure {
   event: EmulatorHookEvent;
   /** the log lines a Lambda would write for this invocation */
   log: string[];
+  /** the log stream file holding this invocation (relative to the run folder for runs) */
+  logFile?: string;
+}
+
+/** A hook timing in ms; `histogram` is the encoded HDR histogram (µs), for exact re-merging. */
+export interface EmulatorHookTiming {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+  histogram: string;
+}
+
+/** Hook failures of one errorType: how many, the first message and where it was logged. */
+export interface EmulatorHookErrorSummary {
+  count: number;
+  firstMessage: string;
+  firstAt: string;
+  logFile?: string;
+  /** the log line that names the error, e.g. `[ERROR] KeyError: 'device_serial'` */
+  logLine?: string;
+}
+
+/** One template's Lambda-style hook function: its runtime, handler and execution environments. */
+export interface EmulatorHookFunctionStats {
+  runtime: 'python' | 'nodejs';
+  file: string;
+  handler: string;
+  environmentsStarted: number;
+  environmentsLive: number;
+  peakEnvironments: number;
+  peakConcurrency: number;
+  maxEnvironments: number;
+  reservedConcurrency?: number;
+  /** invocations that waited because maxEnvironments was reached (our wait, not AWS's) */
+  waitedForCap: number;
+  capReached: boolean;
+  reaped: number;
+  killedOnTimeout: number;
+  crashed: number;
+  logDir?: string;
 }
 
 export interface EmulatorHookStats {
@@ -79,6 +120,20 @@ export interface EmulatorHookStats {
   /** failures (errors, timeouts, unreadable answers) by message */
   errorsByMessage: Record<string, number>;
   recentErrors: EmulatorHookFailure[];
+  /** invocations refused because reservedConcurrency was reached (Lambda-style hooks) */
+  throttles?: number;
+  /** invocations that started a new execution environment */
+  coldStarts?: number;
+  /** invocations that waited for a free environment (maxEnvironments reached) */
+  waitedForCap?: number;
+  /** the invoke phase as the REPORT line gives it (Duration); only with Lambda-style hook functions */
+  duration?: EmulatorHookTiming;
+  /** Init Duration of new environments; only with Lambda-style hook functions */
+  init?: EmulatorHookTiming;
+  /** failures by errorType */
+  errorsByType?: Record<string, EmulatorHookErrorSummary>;
+  /** per template: its hook function */
+  functions?: Record<string, EmulatorHookFunctionStats>;
 }
 
 export interface EmulatorControlPlaneStats {

@@ -63,7 +63,3 @@ export function parseProvisioningTopic(topic: string): ParsedProvisioningTopic |
   return parsed;
 }
 
-/** Any topic in AWS's reserved `$aws/` space. */
-export function isReservedTopic(topic: string): boolean {
-  return topic.startsWith('$');
-}

@@ -2,7 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { KneeAnalysis } from '../analysis/knee.js';
 import type { RunReport } from './build.js';
-import { wrapText } from './console.js';
+import { wrapText } from './wrap-text.js';
 
 const lpad = (s: string, n: number) => s.padStart(n);
 const pad = (s: string, n: number) => s.padEnd(n);

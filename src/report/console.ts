@@ -4,7 +4,9 @@ import { STEP_NAMES } from '../metrics/names.js';
 import { formatDuration } from '../util/duration.js';
 import type { RunReport } from './build.js';
 import { formatAnalysis } from './console-analysis.js';
+import { wrapText } from './wrap-text.js';
 import { runHeadline } from './headline.js';
+import { formatHookSection } from './hook-section.js';
 
 /**
  * Colour on or off. The NO_COLOR convention (no-color.org: set and not empty) turns the default
@@ -32,23 +34,6 @@ export interface SummaryOptions {
   columns?: number | undefined;
   /** the plan line was already printed when the run started */
   planShown?: boolean;
-}
-
-/** Wrap `text` (no colour codes) to `columns`, continuation lines indented by `indent` spaces. */
-export function wrapText(text: string, columns: number | undefined, indent: number): string {
-  if (columns === undefined || text.length <= columns) return text;
-  const words = text.split(' ');
-  const lines: string[] = [];
-  let cur = '';
-  for (const w of words) {
-    const room = columns - (lines.length === 0 ? 0 : indent);
-    if (cur !== '' && cur.length + 1 + w.length > room) {
-      lines.push(cur);
-      cur = w;
-    } else cur = cur === '' ? w : `${cur} ${w}`;
-  }
-  if (cur !== '') lines.push(cur);
-  return lines.map((l, i) => (i === 0 ? l : ' '.repeat(indent) + l)).join('\n');
 }
 
 export function formatSummary(r: RunReport, c: ChalkInstance, opts: SummaryOptions = {}): string {
@@ -98,6 +83,7 @@ export function formatSummary(r: RunReport, c: ChalkInstance, opts: SummaryOptio
     const kw = Math.max(...r.rejections.map((x) => String(x.count).length));
     for (const rej of r.rejections) lines.push(`  ${pad(rej.api, aw)}  ${pad(`${rej.statusCode} ${rej.errorCode}`, ew)}  ${lpad(String(rej.count), kw)}`);
   }
+  lines.push(...formatHookSection(r.emulator, c));
   const retries = Object.entries(r.retries);
   const perDevice = Object.entries(r.retriesPerDevice ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]));
   if (retries.length > 0 || perDevice.some(([k]) => k !== '0')) {

@@ -12,7 +12,7 @@
  * (quotas, faults, claim policy) are the same in every shard of one scenario, so the first is kept.
  */
 import { LatencyHistogram } from '../metrics/histogram.js';
-import type { EmulatorHookStats, EmulatorStats } from '../protocol/emulator-stats.js';
+import type { EmulatorHookStats, EmulatorHookTiming, EmulatorStats } from '../protocol/emulator-stats.js';
 
 export interface EmulatorShardStats {
   stats: EmulatorStats;
@@ -77,7 +77,17 @@ function mergePerSecond(parts: EmulatorShardStats[], starts: number[], mergedSta
 }
 
 function mergeHook(hooks: EmulatorHookStats[]): EmulatorHookStats {
-  const counts = summed(hooks.map(({ latency: _latency, recentErrors: _recent, ...rest }) => rest));
+  const counts = summed(hooks.map(({ latency: _latency, recentErrors: _recent, duration: _duration, init: _init, ...rest }) => rest));
+  // the hook environments' Duration and Init Duration (Lambda-style hooks): re-merged from their histograms
+  const timings: Pick<EmulatorHookStats, 'duration' | 'init'> = {};
+  for (const key of ['duration', 'init'] as const) {
+    const parts = hooks.map((h) => h[key]).filter((t): t is EmulatorHookTiming => t !== undefined);
+    if (parts.length === 0 || !parts.every((t) => typeof t.histogram === 'string')) continue;
+    const merged = new LatencyHistogram();
+    for (const t of parts) merged.addEncoded(t.histogram);
+    const st = merged.stats();
+    timings[key] = { count: st.count, p50: st.p50, p99: st.p99, max: st.max, histogram: merged.encode() };
+  }
   const latencies = hooks.map((h) => h.latency).filter(isRecord);
   let latency: EmulatorHookStats['latency'] | undefined;
   const histograms = latencies.map((l) => l.histogram);
@@ -99,7 +109,7 @@ function mergeHook(hooks: EmulatorHookStats[]): EmulatorHookStats {
     .sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)))
     .slice(-RECENT_HOOK_FAILURES);
   // hooks that gave no latency at all (none today) leave it out rather than invent one
-  return { ...(counts as Omit<EmulatorHookStats, 'latency' | 'recentErrors'>), ...(latency === undefined ? {} : { latency }), recentErrors: recent } as EmulatorHookStats;
+  return { ...(counts as Omit<EmulatorHookStats, 'latency' | 'recentErrors'>), ...timings, ...(latency === undefined ? {} : { latency }), recentErrors: recent } as EmulatorHookStats;
 }
 
 /**

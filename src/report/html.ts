@@ -12,6 +12,7 @@ import type { RunReport } from './build.js';
 import { CLIENT_SCRIPT } from './html/client.js';
 import { PAGE_CSS } from './html/style.js';
 import { renderBody } from './html/sections.js';
+import { renderHookHtml } from './hook-section.js';
 import { buildHtmlView } from './html/view.js';
 
 let chartJsText: string | undefined;
@@ -61,7 +62,7 @@ export function renderHtmlReport(r: RunReport): string {
 <style>${PAGE_CSS}</style>
 </head>
 <body>
-${renderBody(view, escapeHtml)}
+${renderBody(view, escapeHtml).replace('</main>', () => `${renderHookHtml(r.emulator, escapeHtml)}\n</main>`)}
 <script type="application/json" id="fleetsim-data">${embedJson(view)}</script>
 <script>${embedScript(chartJsSource())}</script>
 <script>${embedScript(CLIENT_SCRIPT)}</script>

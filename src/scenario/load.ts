@@ -98,8 +98,9 @@ function checkScenario(s: Scenario, baseDir: string): ValidationIssue[] {
       if (!existsSync(path.resolve(baseDir, t.file))) {
         issues.push({ path: `emulator.templates[${i}].file`, message: `file not found: ${path.resolve(baseDir, t.file)}` });
       }
-      if (t.hook !== undefined && !existsSync(path.resolve(baseDir, t.hook))) {
-        issues.push({ path: `emulator.templates[${i}].hook`, message: `file not found: ${path.resolve(baseDir, t.hook)}` });
+      const hookFile = typeof t.hook === 'string' ? t.hook : t.hook?.file;
+      if (hookFile !== undefined && !existsSync(path.resolve(baseDir, hookFile))) {
+        issues.push({ path: `emulator.templates[${i}].hook${typeof t.hook === 'string' ? '' : '.file'}`, message: `file not found: ${path.resolve(baseDir, hookFile)}` });
       }
     });
   }

@@ -130,13 +130,35 @@ const retry = z
     retryOn: ['throttled', 'server-error', 'timeout'],
   });
 
+/** A pre-provisioning hook run as AWS Lambda runs it (docs/hooks.md; src/emulator/hook/hook-config.ts). */
+const hookSetting = z.strictObject({
+  /** a Python file (.py) or a Node.js module (.mjs/.cjs/.js), relative to the scenario file */
+  file: z.string().min(1),
+  /** Lambda handler string module.function (default lambda_function.lambda_handler style for Python, index.handler for Node.js) */
+  handler: z.string().regex(/^[A-Za-z_$][\w$/-]*(\.[A-Za-z_$][\w$-]*)+$/, 'must be module.function, e.g. lambda_function.lambda_handler').optional(),
+  /** the function's environment variables */
+  environment: z.record(z.string(), z.string()).optional(),
+  /** Lambda reserved concurrency: invocations beyond it are throttled (TooManyRequestsException) */
+  reservedConcurrency: positiveInt.optional(),
+  /** local cap on execution environments (default 64): past it invocations wait, and the report says so */
+  maxEnvironments: positiveInt.optional(),
+  /** idle environments are reaped after this (default 10m) */
+  idleTimeout: duration.optional(),
+  /** modelled extra latency on a new environment's first invocation (the real init time is always paid) */
+  coldStart: duration.optional(),
+  /** this hook's timeout (default emulator.hookTimeout, AWS's 5 s) */
+  timeout: duration.optional(),
+  /** reported as the function's memory size (context.memory_limit_in_mb), default 128 */
+  memorySize: z.number().int().min(128).max(10240).optional(),
+});
+
 const templateRef = z.strictObject({
   name: z.string().regex(TEMPLATE_NAME_PATTERN, 'must be 1-36 characters of 0-9 A-Z a-z _ -'),
   /** template body file (JSON), relative to the scenario file */
   file: z.string().min(1),
   enabled: z.boolean().default(true),
-  /** pre-provisioning hook module (exports handler), relative to the scenario file */
-  hook: z.string().optional(),
+  /** pre-provisioning hook: a file (relative to the scenario file), or {file, handler, reservedConcurrency, ...} */
+  hook: z.union([z.string().min(1), hookSetting]).optional(),
 });
 
 /** Emulator behaviour (src/emulator/quotas.ts, latency.ts, faults.ts); AWS's quota values are in src/protocol/quotas.ts. */
@@ -245,7 +267,6 @@ export type Scenario = z.output<typeof scenarioSchema>;
 export type LoadConfig = Scenario['load'];
 export type RetryConfig = Scenario['retry'];
 export type FlowConfig = Scenario['flow'];
-export type FleetConfig = Scenario['fleet'];
 export type TargetConfig = Scenario['target'];
 export type EmulatorConfig = Scenario['emulator'];
 

@@ -10,7 +10,7 @@ import { startEmulatorThread, type EmulatorThread } from '../emulator/hosting/th
 import { emulatorOptionsFor } from '../emulator/hosting/settings.js';
 import { readTemplateFiles, type TemplateFileEntry } from '../emulator/hosting/template-files.js';
 import { InputError, RunError } from '../util/errors.js';
-import type { PreparedTarget, StartedTarget } from './types.js';
+import type { PreparedTarget, StartedTarget, TargetStartContext } from './types.js';
 
 /** Read and check every template the scenario's emulator section names; all problems at once. */
 export function loadTemplates(loaded: LoadedScenario): LoadedTemplate[] {
@@ -47,10 +47,12 @@ export function prepareEmulatorTarget(loaded: LoadedScenario): PreparedTarget {
   if (s.target.type !== 'emulator') throw new Error('prepareEmulatorTarget needs target.type emulator');
   const templates = loadTemplates(loaded);
   const { host, port } = s.target;
-  const start = async (): Promise<StartedTarget> => {
+  const start = async (ctx?: TargetStartContext): Promise<StartedTarget> => {
+    // each hook environment's log stream: <run-dir>/hook-logs/<template>/<stream>.log
+    const hookLogs = ctx === undefined ? undefined : { dir: path.join(ctx.runDir, 'hook-logs'), displayBase: ctx.runDir };
     let emu: EmulatorThread;
     try {
-      emu = await startEmulatorThread({ ...emulatorOptionsFor(s.emulator), host, port, templates });
+      emu = await startEmulatorThread({ ...emulatorOptionsFor(s.emulator), host, port, templates, ...(hookLogs === undefined ? {} : { hookLogs }) });
     } catch (err) {
       if ((err as { exitCategory?: string }).exitCategory === 'badInput') {
         throw new InputError(`${loaded.file}: the emulator could not start: ${(err as Error).message}`, { file: loaded.file, cause: err });

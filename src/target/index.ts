@@ -2,7 +2,7 @@
 import type { LoadedScenario } from '../scenario/load.js';
 import { prepareAwsTarget } from './aws.js';
 import { prepareEmulatorTarget } from './emulator.js';
-import type { PreparedTarget, StartedTarget, TargetKind } from './types.js';
+import type { PreparedTarget, StartedTarget, TargetKind, TargetStartContext } from './types.js';
 
 export type { PreparedTarget, StartedTarget, TargetKind } from './types.js';
 export { loadTemplates } from './emulator.js';
@@ -19,7 +19,7 @@ export function prepareTarget(loaded: LoadedScenario): PreparedTarget {
 }
 
 /** The orchestrator's `startTarget`: the target is prepared now, started when the run calls it. */
-export function targetStarter(loaded: LoadedScenario): () => Promise<StartedTarget> {
+export function targetStarter(loaded: LoadedScenario): (ctx?: TargetStartContext) => Promise<StartedTarget> {
   const target = prepareTarget(loaded);
-  return () => target.start();
+  return (ctx) => target.start(ctx);
 }

@@ -10,8 +10,14 @@ export type { StartedTarget };
 /** The target kinds a scenario can name (`target.type`). */
 export type TargetKind = 'emulator' | 'aws';
 
+/** What the run tells a target when starting it. */
+export interface TargetStartContext {
+  /** the run folder (the emulator writes hook logs under it) */
+  runDir: string;
+}
+
 export interface PreparedTarget {
   kind: TargetKind;
   /** start the target (the embedded emulator) or do nothing (AWS); close the result when the run ends */
-  start(): Promise<StartedTarget>;
+  start(ctx?: TargetStartContext): Promise<StartedTarget>;
 }

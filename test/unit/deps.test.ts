@@ -109,8 +109,10 @@ const LAYERS: string[][] = [
   ['target', 'orchestrator', 'cleanup'],
   ['report'],
   ['analysis'],
-  ['device', 'load'],
+  ['device'],
   ['emulator', 'scenario'],
+  // the load models own their schemas: the scenario schema is composed from them
+  ['load'],
   ['metrics'],
   ['protocol', 'util'],
 ];

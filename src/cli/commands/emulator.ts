@@ -80,7 +80,9 @@ function printBanner(s: StandaloneEmulator, a: EmulatorArgs): void {
   out(`  claim cert     ${f.claimCert}`);
   out(`  claim key      ${f.claimKey}`);
   out(`  claim policy   ${f.claimPolicy}`);
-  out(`  templates      ${s.templates.map((t) => (t.hook === undefined ? t.name : `${t.name} (hook ${t.hook})`)).join(', ')}`);
+  const hookOf = (h: string | { file: string; handler?: string }) => (typeof h === 'string' ? h : `${h.file}${h.handler === undefined ? '' : `:${h.handler}`}`);
+  out(`  templates      ${s.templates.map((t) => (t.hook === undefined ? t.name : `${t.name} (hook ${hookOf(t.hook)})`)).join(', ')}`);
+  if (s.templates.some((t) => t.hook !== undefined)) out(`  hook logs      ${path.join(f.dir, 'logs')}/<template>/ (one CloudWatch-style log stream per execution environment)`);
   out(`  state          ${f.state} (${restored})`);
   if (a.thingGroup.length > 0) out(`  thing groups   ${a.thingGroup.join(', ')} (templates naming another fail RegisterThing)`);
   if (a.thingType.length > 0) out(`  thing types    ${a.thingType.join(', ')} (templates naming another fail RegisterThing)`);

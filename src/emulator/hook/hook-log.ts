@@ -9,7 +9,7 @@ export interface HookFailure {
   timestamp: string;
   requestId: string;
   templateName: string;
-  kind: 'error' | 'timeout' | 'bad-answer';
+  kind: 'error' | 'timeout' | 'bad-answer' | 'throttled';
   errorType: string;
   errorMessage: string;
   /** the first lines of the stack, as the Lambda runtime logs them */
@@ -19,6 +19,18 @@ export interface HookFailure {
   event: HookEvent;
   /** the log lines a Lambda would write for this invocation */
   log: string[];
+  /** the log stream file holding this invocation (relative to the run folder for runs) */
+  logFile?: string;
+}
+
+/** The first failure of each errorType, and how often it happened. */
+export interface HookErrorSummary {
+  count: number;
+  firstMessage: string;
+  firstAt: string;
+  logFile?: string;
+  /** the log line that names the error, e.g. `[ERROR] KeyError: 'device_serial'` */
+  logLine?: string;
 }
 
 /** Distinct messages counted before the rest go under "(other)". */
@@ -34,6 +46,7 @@ export function shortenPem(pem: string): string {
 export class HookLog {
   private readonly failures: HookFailure[] = [];
   private readonly byMessage = new Map<string, number>();
+  private readonly byType = new Map<string, HookErrorSummary>();
 
   constructor(private readonly keep: number) {}
 
@@ -48,12 +61,27 @@ export class HookLog {
 
   recordTimeout(templateName: string, requestId: string, event: HookEvent, timeoutMs: number): HookFailure {
     const errorMessage = `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`;
-    return this.add({ templateName, requestId, event, kind: 'timeout', errorType: 'TimeoutError', errorMessage, stack: [], durationMs: timeoutMs }, errorMessage);
+    return this.add({ templateName, requestId, event, kind: 'timeout', errorType: 'Sandbox.Timedout', errorMessage, stack: [], durationMs: timeoutMs }, errorMessage);
   }
 
   recordBadAnswer(templateName: string, requestId: string, event: HookEvent, answer: unknown, durationMs: number): HookFailure {
     const errorMessage = `handler returned ${answer === undefined ? 'undefined' : JSON.stringify(answer)}, not {allowProvisioning, parameterOverrides}`;
     return this.add({ templateName, requestId, event, kind: 'bad-answer', errorType: 'InvalidResponse', errorMessage, stack: [], durationMs }, `WARN\t${errorMessage}`);
+  }
+
+  /** A failure reported by an execution environment, with the log lines it wrote. */
+  recordLambda(
+    templateName: string,
+    requestId: string,
+    event: HookEvent,
+    f: { kind: HookFailure['kind']; errorType: string; errorMessage: string; stack: string[]; durationMs: number; log: string[]; logFile?: string | undefined },
+  ): HookFailure {
+    const { log, logFile, ...rest } = f;
+    return this.add({ templateName, requestId, event, ...rest }, '', log, logFile);
+  }
+
+  errorsByType(): Record<string, HookErrorSummary> {
+    return Object.fromEntries([...this.byType].map(([k, v]) => [k, { ...v }]));
   }
 
   countsByMessage(): Record<string, number> {
@@ -64,20 +92,33 @@ export class HookLog {
     return this.failures.map((f) => ({ ...f, event: { ...f.event, parameters: { ...f.event.parameters } }, stack: [...f.stack], log: [...f.log] }));
   }
 
-  private add(f: Omit<HookFailure, 'timestamp' | 'log' | 'event'> & { event: HookEvent }, line: string): HookFailure {
+  private add(f: Omit<HookFailure, 'timestamp' | 'log' | 'event' | 'logFile'> & { event: HookEvent }, line: string, lines?: string[], logFile?: string): HookFailure {
     const timestamp = new Date().toISOString();
     const event = { ...f.event, parameters: { ...f.event.parameters }, certificatePem: shortenPem(f.event.certificatePem) };
     const failure: HookFailure = {
       ...f,
       timestamp,
       event,
-      log: [
+      log: lines ?? [
         `START RequestId: ${f.requestId} Version: $LATEST`,
         `${timestamp}\t${f.requestId}\t${line}`,
         `END RequestId: ${f.requestId}`,
         `REPORT RequestId: ${f.requestId}\tDuration: ${f.durationMs.toFixed(2)} ms`,
       ],
+      ...(logFile === undefined ? {} : { logFile }),
     };
+    const seen = this.byType.get(f.errorType);
+    if (seen !== undefined) seen.count++;
+    else if (this.byType.size < MAX_DISTINCT_MESSAGES) {
+      const logLine = failure.log.find((l) => l.includes(f.errorType) && !l.startsWith('START') && !l.startsWith('REPORT'));
+      this.byType.set(f.errorType, {
+        count: 1,
+        firstMessage: f.errorMessage,
+        firstAt: timestamp,
+        ...(logFile === undefined ? {} : { logFile }),
+        ...(logLine === undefined ? {} : { logLine: logLine.length > 300 ? `${logLine.slice(0, 300)}...` : logLine }),
+      });
+    }
     this.failures.push(failure);
     if (this.failures.length > this.keep) this.failures.shift();
     const key = `${f.errorType}: ${f.errorMessage}`;

@@ -10,6 +10,7 @@
  *   claim.private.pem.key    its key
  *   claim-policy.json        the claim policy the emulator enforces (AWS IoT policy JSON)
  *   state.json               things, certificates and policies (default --state)
+ *   logs/<template>/*.log    the pre-provisioning hook's log streams, one per execution environment
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
@@ -208,6 +209,8 @@ export async function startStandaloneEmulator(o: StandaloneOptions): Promise<Sta
   try {
     emulator = await startEmulator({
       ...emulatorOptionsFor(section),
+      // hook environments' log streams: <dir>/logs/<template>/<stream>.log
+      hookLogs: { dir: path.join(files.dir, 'logs'), displayBase: files.dir },
       host: o.host,
       port: o.port,
       templates,

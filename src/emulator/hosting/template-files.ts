@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ValidationIssue } from '../../util/errors.js';
-import { resolveTemplateHook } from '../hook/hook-config.js';
+import { resolveTemplateHook, type HookSetting } from '../hook/hook-config.js';
+import { checkHookSync } from '../hook/runtimes/launch.js';
 import type { LoadedTemplate } from '../templates/index.js';
 import { parseTemplateBody, type TemplateBody } from '../templates/index.js';
 
@@ -27,8 +28,8 @@ export interface TemplateFileEntry {
   /** relative to the base folder */
   file: string;
   enabled: boolean;
-  /** hook module, relative to the base folder; undefined: the template file's own preProvisioningHook, if any */
-  hook: string | undefined;
+  /** hook handler file (relative to the base folder) or its settings; undefined: the template file's own preProvisioningHook, if any */
+  hook: string | HookSetting | undefined;
   names: TemplateEntryNames;
 }
 
@@ -81,7 +82,13 @@ export function readTemplateFiles(entries: TemplateFileEntry[], baseDir: string)
       issues.push({ path: entry.names.hook(hook.field), message: hook.message });
       continue;
     }
-    templates.push({ name: entry.name, body: read.body, enabled: entry.enabled, ...(hook.file === undefined ? {} : { hook: hook.file }) });
+    // the handler loads (interpreter found, module imports, function exists): checked before anything starts
+    const broken = hook.spec === undefined ? undefined : checkHookSync(hook.spec);
+    if (broken !== undefined) {
+      issues.push({ path: entry.names.hook('hook'), message: broken });
+      continue;
+    }
+    templates.push({ name: entry.name, body: read.body, enabled: entry.enabled, ...(hook.spec === undefined ? {} : { hook: hook.spec }) });
   }
   return { templates, issues };
 }

@@ -125,6 +125,27 @@ export interface LoadedTemplate {
   name: string;
   body: TemplateBody;
   enabled: boolean;
-  /** absolute path of the pre-provisioning hook module (exports handler) */
-  hook?: string;
+  /** the pre-provisioning hook: an absolute file path, or its settings (hook/hook-config.ts) */
+  hook?: string | HookSpec;
+}
+
+/** A template's hook, resolved: an absolute file and how its environments run. */
+export interface HookSpec {
+  file: string;
+  /** Lambda handler string `module.function` (default from the file name and runtime) */
+  handler?: string;
+  /** the function's environment variables (hook.environment) */
+  environment?: Record<string, string>;
+  /** Lambda reserved concurrency: invocations beyond it are throttled (default: none) */
+  reservedConcurrency?: number;
+  /** local cap on environments (default 64); past it invocations wait, and the report says so */
+  maxEnvironments?: number;
+  /** idle environments are reaped after this (default 10 min) */
+  idleTimeoutMs?: number;
+  /** modelled extra cold-start latency on a new environment's first invocation */
+  coldStartMs?: number;
+  /** this hook's timeout (default: the emulator's hookTimeoutMs, AWS's 5 s) */
+  timeoutMs?: number;
+  /** reported as the function's memory size (context.memory_limit_in_mb), default 128 */
+  memorySize?: number;
 }

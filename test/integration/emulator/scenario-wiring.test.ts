@@ -50,8 +50,8 @@ test('the emulator section is parsed, hooks are resolved, and the options reach 
   assert.deepEqual(e.latency?.hook, { uniform: [5, 20] });
   assert.equal(e.hookTimeout, 2000);
   const templates = loadTemplates(loaded);
-  assert.equal(templates[0]!.hook, path.join(path.dirname(file), 'hooks/buggy-hook.mjs'));
-  assert.equal(templates[1]!.hook, path.join(path.dirname(file), 'hooks/deny-list.mjs'), 'preProvisioningHook.targetArn, relative to the template file');
+  assert.deepEqual(templates[0]!.hook, { file: path.join(path.dirname(file), 'hooks/buggy-hook.mjs') });
+  assert.deepEqual(templates[1]!.hook, { file: path.join(path.dirname(file), 'hooks/deny-list.mjs') }, 'preProvisioningHook.targetArn, relative to the template file');
   const target = await targetStarter(loaded)();
   try {
     assert.ok(target.stats !== undefined, 'an emulator target has stats');
@@ -97,11 +97,14 @@ test('a template file that names a Lambda ARN as its hook is an input error with
   );
 });
 
-test('a hook module without a handler stops the run as bad input, not as a crash', async () => {
+test('a hook module without a handler is bad input before the run starts, not a crash', async () => {
   const file = workspace(`  templates:
     - {name: fleet-prov-test-template, file: templates/fleet-prov-test-template.json, hook: hooks/no-handler.mjs}
 `);
   writeFileSync(path.join(path.dirname(file), 'hooks/no-handler.mjs'), 'export const handle = () => ({ allowProvisioning: true });\n');
   const loaded = await loadScenario(file);
-  await assert.rejects(targetStarter(loaded)(), (e: unknown) => e instanceof InputError && /does not export a function named handler/.test(e.message));
+  assert.throws(
+    () => targetStarter(loaded),
+    (e: unknown) => e instanceof InputError && e.issues.some((i) => i.path === 'emulator.templates[0].hook' && /Runtime\.HandlerNotFound: no-handler\.handler is undefined or not exported/.test(i.message)),
+  );
 });

@@ -49,7 +49,7 @@ test('a throwing hook is denied and logged as CloudWatch would show it, certific
     const out = await r.invoke('t', buggy, EVENT);
     assert.equal(out.allowed, false);
     assert.equal(!out.allowed && out.reason, 'error');
-    assert.match(!out.allowed ? out.message : '', /TypeError: .*toUpperCase/);
+    assert.match(!out.allowed ? out.message : '', /^Pre-provisioning hook failed \(TypeError\): .*toUpperCase/);
   }
   const s = r.stats();
   assert.equal(s.errors, 3);
@@ -113,10 +113,10 @@ test('a template names its hook in the scenario, or in the template file as preP
   writeFileSync(path.join(dir, 'h.mjs'), 'export async function handler() { return { allowProvisioning: true }; }\n');
   const templateFile = path.join(dir, 't.json');
   const base = { baseDir: dir, templateFile };
-  assert.deepEqual(resolveTemplateHook({ ...base, scenarioHook: 'h.mjs', templateDoc: {} }), { file: path.join(dir, 'h.mjs') });
+  assert.deepEqual(resolveTemplateHook({ ...base, scenarioHook: 'h.mjs', templateDoc: {} }), { spec: { file: path.join(dir, 'h.mjs') } });
   assert.deepEqual(resolveTemplateHook({ ...base, scenarioHook: undefined, templateDoc: { templateBody: '{}' } }), {});
   const fromFile = resolveTemplateHook({ ...base, scenarioHook: undefined, templateDoc: { preProvisioningHook: { targetArn: './h.mjs', payloadVersion: '2020-04-01' } } });
-  assert.deepEqual(fromFile, { file: path.join(dir, 'h.mjs') });
+  assert.deepEqual(fromFile, { spec: { file: path.join(dir, 'h.mjs') } });
   const lambda = resolveTemplateHook({ ...base, scenarioHook: undefined, templateDoc: { preProvisioningHook: { targetArn: 'arn:aws:lambda:us-east-1:1:function:f' } } });
   assert.match('message' in lambda ? lambda.message : '', /Lambda ARN.*emulator.templates\[\]\.hook/);
   const missing = resolveTemplateHook({ ...base, scenarioHook: 'nope.mjs', templateDoc: {} });

@@ -52,7 +52,7 @@ test('readTemplateFiles: every problem at once, each named by its entry', () => 
   assert.match(byPath['[gone].file'] ?? '', /file not found: .*missing\.json/);
   assert.match(byPath['[json].file'] ?? '', /broken\.json is not valid JSON/);
   assert.ok(r.issues.some((i) => i.path.startsWith('[rules] bad.json: Resources')), JSON.stringify(r.issues));
-  assert.match(byPath['[hook].hook'] ?? '', /hook module not found: .*no-hook\.mjs/);
+  assert.match(byPath['[hook].hook'] ?? '', /hook file not found: .*no-hook\.mjs/);
 });
 
 test('resolveEmulatorSection: unset flags take the scenario schema defaults', () => {
