@@ -2,7 +2,7 @@
  * fleetsim's public API, and the only module the CLI imports (test/unit/deps.test.ts). Exports
  * only: the wiring lives in the modules named here. Nothing here reads argv, prints or exits.
  */
-export { loadScenario, type LoadedScenario } from './scenario/load.js';
+export { EXAMPLE_TEMPLATE, loadScenario, type LoadedScenario } from './scenario/load.js';
 export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/emulator.js';
 export { runScenario, newRunId, defaultWorkers, type RunOptions, type RunOutcome } from './orchestrator/run.js';
 export { describeLoad } from './load/models/index.js';

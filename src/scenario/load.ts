@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { InputError, type ValidationIssue } from '../util/errors.js';
@@ -18,6 +19,27 @@ export interface LoadedScenario {
   file: string;
   /** folder that relative paths in the scenario are resolved against */
   baseDir: string;
+  /** what loading filled in or found elsewhere (the bundled example template, a file from scenarios/); said by --plan and validate */
+  notes?: string[];
+}
+
+/** The scenarios/ folder shipped with fleetsim: its templates/ and hooks/ serve scenarios copied elsewhere. */
+export const BUNDLED_SCENARIOS_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
+
+/** The example template of AWS's walkthrough, used when a `target: emulator` scenario names none. */
+export const EXAMPLE_TEMPLATE = {
+  name: 'fleet-prov-test-template',
+  file: path.join(BUNDLED_SCENARIOS_DIR, 'templates', 'fleet-prov-test-template.json'),
+} as const;
+
+/**
+ * Where a file named in a scenario is: relative to the scenario file first, then in the bundled
+ * scenarios/ folder (so a bundled example copied anywhere keeps its templates and hooks).
+ * `looked` lists every place tried, for the error.
+ */
+export function locateScenarioFile(file: string, baseDir: string): { found: string | undefined; looked: string[] } {
+  const looked = path.isAbsolute(file) ? [file] : [...new Set([path.resolve(baseDir, file), path.resolve(BUNDLED_SCENARIOS_DIR, file)])];
+  return { found: looked.find((f) => existsSync(f)), looked };
 }
 
 export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
@@ -66,8 +88,11 @@ function zodIssues(error: z.ZodError): ValidationIssue[] {
   return out;
 }
 
-/** Cross-field rules that a schema alone cannot say. */
-function checkScenario(s: Scenario, baseDir: string): ValidationIssue[] {
+/**
+ * Cross-field rules that a schema alone cannot say. Also fills in what a scenario may leave out
+ * (the example template) and points file names at where they were found; `notes` says so.
+ */
+function checkScenario(s: Scenario, baseDir: string, notes: string[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const [field, pattern] of [
     ['fleet.clientId', s.fleet.clientId],
@@ -87,20 +112,31 @@ function checkScenario(s: Scenario, baseDir: string): ValidationIssue[] {
   }
   if (s.target.type === 'emulator') {
     if (s.emulator.templates.length === 0) {
-      issues.push({ path: 'emulator.templates', message: 'must list at least one template when target.type is emulator' });
-    } else if (!s.emulator.templates.some((t) => t.name === s.fleet.templateName)) {
+      // as the standalone emulator does: AWS's walkthrough template, shipped in scenarios/templates/
+      s.emulator.templates.push({ name: EXAMPLE_TEMPLATE.name, file: EXAMPLE_TEMPLATE.file, enabled: true });
+      notes.push(`emulator.templates is empty: using the bundled example template ${EXAMPLE_TEMPLATE.name} (${EXAMPLE_TEMPLATE.file})`);
+    }
+    if (!s.emulator.templates.some((t) => t.name === s.fleet.templateName)) {
       issues.push({
         path: 'fleet.templateName',
         message: `must name a template in emulator.templates (${s.emulator.templates.map((t) => t.name).join(', ')})`,
       });
     }
-    s.emulator.templates.forEach((t, i) => {
-      if (!existsSync(path.resolve(baseDir, t.file))) {
-        issues.push({ path: `emulator.templates[${i}].file`, message: `file not found: ${path.resolve(baseDir, t.file)}` });
+    const locate = (file: string, at: string, set: (abs: string) => void): void => {
+      const { found, looked } = locateScenarioFile(file, baseDir);
+      if (found === undefined) {
+        issues.push({ path: at, message: `file not found: ${file} (looked for ${looked.join(', then ')})` });
+      } else if (found !== path.resolve(baseDir, file)) {
+        set(found);
+        notes.push(`${at}: ${file} is not beside the scenario: using the bundled ${found}`);
       }
-      const hookFile = typeof t.hook === 'string' ? t.hook : t.hook?.file;
-      if (hookFile !== undefined && !existsSync(path.resolve(baseDir, hookFile))) {
-        issues.push({ path: `emulator.templates[${i}].hook${typeof t.hook === 'string' ? '' : '.file'}`, message: `file not found: ${path.resolve(baseDir, hookFile)}` });
+    };
+    s.emulator.templates.forEach((t, i) => {
+      locate(t.file, `emulator.templates[${i}].file`, (abs) => (t.file = abs));
+      if (typeof t.hook === 'string') locate(t.hook, `emulator.templates[${i}].hook`, (abs) => (t.hook = abs));
+      else if (t.hook !== undefined) {
+        const hook = t.hook;
+        locate(hook.file, `emulator.templates[${i}].hook.file`, (abs) => (hook.file = abs));
       }
     });
   }
@@ -111,13 +147,13 @@ function checkScenario(s: Scenario, baseDir: string): ValidationIssue[] {
 }
 
 /** Validate an already parsed document. */
-export function parseScenario(doc: unknown, opts: { file: string; baseDir: string; env?: NodeJS.ProcessEnv }): Scenario {
+export function parseScenario(doc: unknown, opts: { file: string; baseDir: string; env?: NodeJS.ProcessEnv; notes?: string[] }): Scenario {
   const envIssues: ValidationIssue[] = [];
   const substituted = substituteEnv(doc, opts.env ?? process.env, envIssues);
   const result = scenarioSchema.safeParse(substituted ?? {});
   const issues = [...envIssues];
   if (!result.success) issues.push(...zodIssues(result.error));
-  else issues.push(...checkScenario(result.data, opts.baseDir));
+  else issues.push(...checkScenario(result.data, opts.baseDir, opts.notes ?? []));
   if (issues.length > 0 || !result.success) {
     const n = issues.length;
     throw new InputError(`${opts.file}: ${n} problem${n === 1 ? '' : 's'} in the scenario`, { file: opts.file, issues });
@@ -141,7 +177,8 @@ export async function loadScenario(file: string, env: NodeJS.ProcessEnv = proces
     throw new InputError(`${file}: not valid ${abs.endsWith('.json') ? 'JSON' : 'YAML'}: ${msg}`, { file, cause: err });
   }
   const baseDir = path.dirname(abs);
-  return { scenario: parseScenario(doc, { file, baseDir, env }), file: abs, baseDir };
+  const notes: string[] = [];
+  return { scenario: parseScenario(doc, { file, baseDir, env, notes }), file: abs, baseDir, notes };
 }
 
 /** The scenario with anything secret-looking removed, for reports. */

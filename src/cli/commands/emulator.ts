@@ -3,16 +3,11 @@
  * endpoint, the files and the exact sample commands; Ctrl-C saves the registry and exits 0.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { exampleParameters, InputError, startStandaloneEmulator, type KeyAlgorithm, type StandaloneEmulator, type TemplateSource } from '../../index.js';
+import { EXAMPLE_TEMPLATE, exampleParameters, InputError, startStandaloneEmulator, type KeyAlgorithm, type StandaloneEmulator, type TemplateSource } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { err, out, reportError } from '../output.js';
 
-const PACKAGE_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const DEFAULT_TEMPLATE: TemplateSource = {
-  name: 'fleet-prov-test-template',
-  file: path.join(PACKAGE_ROOT, 'scenarios', 'templates', 'fleet-prov-test-template.json'),
-};
+export const DEFAULT_TEMPLATE: TemplateSource = { ...EXAMPLE_TEMPLATE };
 
 export interface EmulatorArgs {
   host: string;

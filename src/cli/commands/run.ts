@@ -73,6 +73,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
     if (a.plan) {
       out(`${a.scenario}: ${s.fleet.devices} devices, template ${s.fleet.templateName}, target ${s.target.type}`);
       out(describeLoad(s.load, s.fleet.devices));
+      for (const note of loaded.notes ?? []) out(`note: ${note}`);
       return ExitCode.Pass;
     }
     if (a.dryRun === true) return await commandDryRun(loaded, { out: a.out, runId: a.runId, saveCredentials: a.saveCredentials, signal: abort.signal, color: c });

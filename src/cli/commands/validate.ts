@@ -12,6 +12,7 @@ export async function commandValidate(file: string): Promise<number> {
     out(`${file}: OK`);
     out(`  ${s.fleet.devices} devices, template ${s.fleet.templateName}, target ${s.target.type}`);
     out(`  ${describeLoad(s.load, s.fleet.devices)}`);
+    for (const note of loaded.notes ?? []) out(`  note: ${note}`);
     return ExitCode.Pass;
   } catch (e) {
     return reportError(e);
