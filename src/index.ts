@@ -4,14 +4,14 @@
  */
 export { EXAMPLE_TEMPLATE, loadScenario, type LoadedScenario } from './scenario/load.js';
 export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/emulator.js';
-export { runScenario, newRunId, defaultWorkers, type RunOptions, type RunOutcome } from './orchestrator/run.js';
+export { runScenario, runFolder, newRunId, defaultWorkers, type RunOptions, type RunOutcome } from './orchestrator/run.js';
 export { describeLoad } from './load/models/index.js';
 export { buildReport, type RunReport } from './report/build.js';
 export { writeReports, rebuildReport, parseReportFormats, REPORT_FORMATS, type ReportFormat } from './report/write.js';
 export { renderHtmlReport } from './report/html.js';
 export { renderJunit } from './report/junit.js';
 export { compareReports, formatComparison, loadReportFile, parseTolerance, type Comparison } from './report/compare.js';
-export { mergeShardRuns, type MergeResult } from './report/merge.js';
+export { expandShardDirs, mergeShardRuns, type MergeResult } from './report/merge.js';
 export { evaluateThresholds, parseThreshold, type ThresholdResult, type ThresholdSource } from './metrics/thresholds.js';
 export { checkAwsConfirmation, describeAwsCreation, AWS_CONFIRM_THRESHOLD } from './aws/safety.js';
 export { dryRunScenario, type DryRunResult } from './orchestrator/dry-run.js';
