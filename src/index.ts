@@ -4,6 +4,7 @@
  */
 export { EXAMPLE_TEMPLATE, loadScenario, type LoadedScenario } from './scenario/load.js';
 export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/emulator.js';
+export type { TrafficEvent, TrafficObserver } from './emulator/traffic.js';
 export { runScenario, runFolder, newRunId, defaultWorkers, type RunOptions, type RunOutcome } from './orchestrator/run.js';
 export { describeLoad } from './load/models/index.js';
 export { buildReport, type RunReport } from './report/build.js';

@@ -204,7 +204,8 @@ async function main(argv: string[]): Promise<number> {
           .option('control-plane-port', { type: 'number', describe: 'also serve the AWS IoT control-plane API (ListThings, ...) on this port (0: any free port)' })
           .option('thing-group', { type: 'string', array: true, default: [], describe: 'a thing group that exists (repeatable); when given, templates naming another fail RegisterThing' })
           .option('thing-type', { type: 'string', array: true, default: [], describe: 'a thing type that exists (repeatable); when given, templates naming another fail RegisterThing' })
-          .option('tls-session-resumption', { type: 'boolean', describe: 'resume TLS sessions from tickets (off: every connect is a full handshake; AWS does not document it)' }),
+          .option('tls-session-resumption', { type: 'boolean', describe: 'resume TLS sessions from tickets (off: every connect is a full handshake; AWS does not document it)' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'one line per connect, disconnect, subscribe, request and reply (default: a summary every 10 s while there is traffic)' }),
       async (args) => {
         code = await commandEmulator({
           port: args.port,
@@ -218,6 +219,7 @@ async function main(argv: string[]): Promise<number> {
           tlsSessionResumption: args['tls-session-resumption'],
           thingGroup: args['thing-group'],
           thingType: args['thing-type'],
+          verbose: args.verbose,
         });
       },
     )
