@@ -2,9 +2,10 @@
  * fleetsim's public API, and the only module the CLI imports (test/unit/deps.test.ts). Exports
  * only: the wiring lives in the modules named here. Nothing here reads argv, prints or exits.
  */
-export { loadScenario, type LoadedScenario, type ScenarioOverrides } from './scenario/load.js';
+export { EXAMPLE_TEMPLATE, loadScenario, type LoadedScenario, type ScenarioOverrides } from './scenario/load.js';
 export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/emulator.js';
-export { runScenario, newRunId, defaultWorkers, type RunOptions, type RunOutcome } from './orchestrator/run.js';
+export type { TrafficEvent, TrafficObserver } from './emulator/traffic.js';
+export { runScenario, runFolder, newRunId, defaultWorkers, type RunOptions, type RunOutcome } from './orchestrator/run.js';
 export { describeLoad } from './load/models/index.js';
 export { describeFlow } from './scenario/describe-flow.js';
 export { buildReport, type RunReport } from './report/build.js';
@@ -12,7 +13,7 @@ export { writeReports, rebuildReport, parseReportFormats, REPORT_FORMATS, Report
 export { renderHtmlReport } from './report/html.js';
 export { renderJunit } from './report/junit.js';
 export { compareReports, formatComparison, loadReportFile, parseTolerance, type Comparison } from './report/compare.js';
-export { mergeShardRuns, type MergeResult } from './report/merge.js';
+export { expandShardDirs, mergeShardRuns, type MergeResult } from './report/merge.js';
 export { evaluateThresholds, parseThreshold, type ThresholdResult, type ThresholdSource } from './metrics/thresholds.js';
 export { checkAwsConfirmation, describeAwsCreation, AWS_CONFIRM_THRESHOLD } from './aws/safety.js';
 export { dryRunScenario, type DryRunResult } from './orchestrator/dry-run.js';

@@ -1,5 +1,5 @@
 /**
- * Throttle analysis of one API from its per-second series. Definitions (also in the README):
+ * Throttle analysis of one API from its per-second series. Definitions (also in docs/throttling.md):
  * - plateau: the median accepted/s over the seconds in which the API was throttled. A token
  *   bucket of rate r answers r/s once its burst is spent, so under sustained overload the median
  *   is r; null when the API was never throttled.

@@ -192,6 +192,14 @@ aws iot attach-policy --policy-name ${CLAIM_POLICY_NAME} --target "$(cat claim/c
 `;
 }
 
+/** Keeps the claim certificate's private key (and any other key material) out of git. */
+const GITIGNORE = `# written by \`fleetsim init aws\`: key material stays out of version control
+claim/
+*.private.key
+*.key
+*.pem.key
+`;
+
 /** Every file of the starter set. */
 export function buildInitFiles(o: InitOptions): InitFile[] {
   return [
@@ -201,6 +209,7 @@ export function buildInitFiles(o: InitOptions): InitFile[] {
     { path: 'device-policy.json', text: formatJson(buildDevicePolicy(o)) },
     { path: 'provisioning-role-trust.json', text: formatJson(TRUST_POLICY) },
     { path: SETUP_SCRIPT, text: buildSetupScript(o), mode: 0o755 },
+    { path: '.gitignore', text: GITIGNORE },
   ];
 }
 

@@ -2,7 +2,8 @@
  * The fleetsim CLI: parses argv with yargs, calls the library, prints for the user and maps
  * results and errors to exit codes (cli/exit-codes.ts). The only module that exits.
  */
-import yargs from 'yargs';
+import { readFileSync } from 'node:fs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode } from './exit-codes.js';
 import { commandRun } from './commands/run.js';
@@ -13,7 +14,7 @@ import { commandReportMerge } from './commands/report-merge.js';
 import { commandCleanup } from './commands/cleanup.js';
 import { commandInitAws } from './commands/init.js';
 import { commandEmulator } from './commands/emulator.js';
-import { reportError } from './output.js';
+import { endQuietlyOnClosedOutput, reportError, setColorFlag, UsageError } from './output.js';
 import { InputError, resolveEmulatorSection } from '../index.js';
 import { DEFAULT_TOLERANCE } from './finish-report.js';
 import { overridesFrom, withOverrideOptions } from './overrides-options.js';
@@ -22,11 +23,46 @@ import { commandSweep } from './commands/sweep.js';
 /** the emulator section's defaults, from the scenario schema (shown in --help) */
 const EMULATOR_DEFAULTS = resolveEmulatorSection({});
 
+/** package.json's version (dist/src/cli/main.js → ../../../package.json) */
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const NO_COMMAND = 'name a command';
+
+/** The help yargs would print for the command being parsed (the top level when none). */
+function helpText(y: Argv): string {
+  let text = '';
+  y.showHelp((s: string) => (text = s));
+  return text;
+}
+
+/** A yargs failure as a message that names the command and what is wrong, with that command's usage. */
+function usageFailure(msg: string, y: Argv): Error {
+  const help = helpText(y);
+  if (msg === NO_COMMAND) return new UsageError(`${NO_COMMAND}:`, help);
+  const usageLine = help.split('\n')[0] ?? '';
+  const command = usageLine.replace(/\s[<[].*$/, '').trim() || 'fleetsim';
+  const notEnough = /got (\d+), need at least (\d+)/.exec(msg);
+  const required = /^Missing required arguments?: (.+)$/.exec(msg);
+  if (notEnough !== null || required !== null) {
+    const names = [...usageLine.matchAll(/<([^>]+)>/g)].map((m) => m[1]!.replace(/\.\.$/, ''));
+    const missing =
+      notEnough !== null ? names.slice(Number(notEnough[1]), Math.max(Number(notEnough[2]), Number(notEnough[1]) + 1)) : required![1]!.split(/,\s*/);
+    const name = command.replace(/^fleetsim ?/, '');
+    // `fleetsim report` alone: its default subcommand wants a run folder
+    const list = missing.length > 0 ? missing.map((n) => `<${n}>`).join(' ') : name === 'report' ? '<run-dir> (or a subcommand: compare, merge)' : 'an argument';
+    return new UsageError(`${name}: missing ${list}`, help);
+  }
+  const name = command.replace(/^fleetsim ?/, '');
+  return new InputError(`${name === '' ? '' : `${name}: `}${msg}`, { hint: `run \`${command} --help\` for usage` });
+}
+
 async function main(argv: string[]): Promise<number> {
   let code: number = ExitCode.Pass;
   const parser = yargs(argv)
     .scriptName('fleetsim')
     .usage('$0 <command> [options]\n\nLoad-test AWS IoT Core fleet provisioning by claim, against the embedded emulator or AWS.')
+    .option('color', { type: 'boolean', global: true, describe: 'colour on or off (default: on for a terminal; NO_COLOR and FORCE_COLOR are honoured)' })
+    .middleware((args) => setColorFlag(args.color as boolean | undefined))
     .command(
       'run <scenario>',
       'run a scenario file (YAML or JSON)',
@@ -39,7 +75,6 @@ async function main(argv: string[]): Promise<number> {
           .option('run-id', { type: 'string', describe: 'run folder name (default: timestamp + random); shards of one run share it' })
           .option('plan', { type: 'boolean', default: false, describe: 'print the load plan and exit without running' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no live progress; summary only' })
-          .option('color', { type: 'boolean', describe: 'force colour on or off (default: on for a terminal)' })
           .option('confirm', { type: 'boolean', default: false, describe: 'allow a run of more than 100 devices against AWS (it creates real things and certificates)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'run ONE device through the flow and print every step: checks credentials, endpoint and template' })
           .option('save-credentials', { type: 'string', describe: 'write each issued certificate and private key to DIR as <thingName>.cert.pem / .private.key (mode 0600)' })
@@ -61,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
           runId: args['run-id'],
           plan: args.plan,
           quiet: args.quiet,
-          color: args.color,
+          color: args.color as boolean | undefined,
           overrides: overridesFrom(args),
         });
       },
@@ -143,8 +178,7 @@ async function main(argv: string[]): Promise<number> {
           .option('region', { type: 'string', describe: 'AWS region (default: the scenario target, then the AWS SDK chain)' })
           .option('endpoint', { type: 'string', describe: 'control-plane URL, e.g. http://127.0.0.1:9443 for a standalone emulator' })
           .option('rate', { type: 'number', describe: 'calls per second per API (default 10, under AWS control-plane quotas)' })
-          .option('concurrency', { type: 'number', describe: 'resources worked on at once (default 4)' })
-          .option('color', { type: 'boolean', describe: 'force colour on or off' }),
+          .option('concurrency', { type: 'number', describe: 'resources worked on at once (default 4)' }),
       async (args) => {
         code = await commandCleanup({
           runDir: args['run-dir'],
@@ -153,7 +187,7 @@ async function main(argv: string[]): Promise<number> {
           endpoint: args.endpoint,
           rate: args.rate,
           concurrency: args.concurrency,
-          color: args.color,
+          color: args.color as boolean | undefined,
         });
       },
     )
@@ -187,7 +221,8 @@ async function main(argv: string[]): Promise<number> {
           .option('control-plane-port', { type: 'number', describe: 'also serve the AWS IoT control-plane API (ListThings, ...) on this port (0: any free port)' })
           .option('thing-group', { type: 'string', array: true, default: [], describe: 'a thing group that exists (repeatable); when given, templates naming another fail RegisterThing' })
           .option('thing-type', { type: 'string', array: true, default: [], describe: 'a thing type that exists (repeatable); when given, templates naming another fail RegisterThing' })
-          .option('tls-session-resumption', { type: 'boolean', describe: 'resume TLS sessions from tickets (off: every connect is a full handshake; AWS does not document it)' }),
+          .option('tls-session-resumption', { type: 'boolean', describe: 'resume TLS sessions from tickets (off: every connect is a full handshake; AWS does not document it)' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'one line per connect, disconnect, subscribe, request and reply (default: a summary every 10 s while there is traffic)' }),
       async (args) => {
         code = await commandEmulator({
           port: args.port,
@@ -201,23 +236,27 @@ async function main(argv: string[]): Promise<number> {
           tlsSessionResumption: args['tls-session-resumption'],
           thingGroup: args['thing-group'],
           thingType: args['thing-type'],
+          verbose: args.verbose,
         });
       },
     )
-    .demandCommand(1, 'name a command: run, validate or report')
+    .demandCommand(1, NO_COMMAND)
     .strict()
     .help()
-    .version(false)
+    .alias('help', 'h')
+    .version(VERSION)
+    .alias('version', 'V')
     .exitProcess(false)
-    .fail((msg, err) => {
+    .fail((msg, err, y) => {
       // throwing stops yargs before any command handler runs
       if (err !== undefined && err !== null) throw err;
-      throw new InputError(msg, { hint: 'run `fleetsim --help` for usage' });
+      throw usageFailure(msg, y);
     });
   await parser.parseAsync();
   return code;
 }
 
+endQuietlyOnClosedOutput();
 main(hideBin(process.argv)).then(
   (code) => {
     process.exitCode = code;

@@ -15,6 +15,7 @@ import { CertificateAuthority, generateKeyPairSyncFor, type IssuedCertificate, t
 import { Registry } from './registry/index.js';
 import type { QuotaSettings } from '../protocol/quotas.js';
 import { TLS_SESSION_RESUMPTION } from '../protocol/transport.js';
+import { observeHooks, type TrafficObserver } from './traffic.js';
 import type { EmulatorStats } from '../protocol/emulator-stats.js';
 import { Faults, type FaultSettings } from './shaping/faults.js';
 import { HookRunner, type HookHandler } from './hook/hook-runner.js';
@@ -66,6 +67,8 @@ export interface EmulatorOptions {
   statsWindowSeconds?: number;
   /** validity of CreateProvisioningClaim's temporary claims (default: AWS's 5 minutes, src/protocol/trusted-user.ts) */
   claimValidityMs?: number;
+  /** told of every connect, disconnect, subscribe, request and reply (fleetsim emulator --verbose) */
+  observe?: TrafficObserver;
 }
 
 export interface ClaimCredentials {
@@ -233,6 +236,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     hookRunner: shaping.hookRunner,
     hooks: shaping.hooks,
     ...(o.now === undefined ? {} : { now: o.now }),
+    ...(o.observe === undefined ? {} : { observe: o.observe }),
   });
   // claim certificates: the built-in one, and every temporary claim CreateProvisioningClaim issues
   const claimCertificateIds = new Set([pki.claim.cert.certificateId]);
@@ -256,7 +260,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     stats,
     provision: (client, topic, payload, requestTopic) => service.handle(client, topic, payload, requestTopic),
   });
-  const broker = new Broker({ hooks: gateway });
+  const broker = new Broker({ hooks: o.observe === undefined ? gateway : observeHooks(gateway, o.observe) });
   const tlsSessionResumption = o.tlsSessionResumption ?? TLS_SESSION_RESUMPTION.emulatorDefault;
   const server = await listen(broker, pki, o.host ?? '127.0.0.1', o.port ?? 0, tlsSessionResumption);
   // MQTT side and the hook functions' environments

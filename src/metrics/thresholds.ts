@@ -3,7 +3,7 @@
  * during it (abortOnFail), on a rebuilt report and on merged shards: its input is anything that
  * holds merged metrics (a RunState, a SnapshotAccumulator built from a report).
  *
- * Semantics (the README's "Throttling analysis and thresholds" section says the same):
+ * Semantics (docs/thresholds.md says the same):
  * - pNN / med / avg / min / max (latency metric): milliseconds over every sample of the run.
  * - count(x{labels}): total over the run. Outcomes (provisioned, failed, dropped) count devices;
  *   counters (offered, accepted, rejected, timeout, started, retries, exhausted) count events.

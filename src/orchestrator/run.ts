@@ -137,13 +137,20 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   return finishRun(plan, log, driven);
 }
 
+/** The folder a run, or one shard of it, writes into: <out>/<run-id>, or <out>/<run-id>/shard-i-of-n. */
+export function runFolder(loaded: LoadedScenario, o: { outDir?: string | undefined; runId: string; shard?: { shard: number; shards: number } | undefined }): string {
+  const shard = o.shard ?? { shard: 0, shards: 1 };
+  const outDir = path.resolve(o.outDir ?? path.resolve(loaded.baseDir, '..', loaded.scenario.report.dir));
+  return shard.shards === 1 ? path.join(outDir, o.runId) : path.join(outDir, o.runId, `shard-${shard.shard + 1}-of-${shard.shards}`);
+}
+
 /** The run folder, this shard's devices and workers; throws (InputError) when the run does not fit this machine. */
 function planRun(o: RunOptions): RunPlan {
   const { scenario } = o.loaded;
   const shard = o.shard ?? { shard: 0, shards: 1 };
   const runId = o.runId ?? newRunId();
-  const outDir = path.resolve(o.outDir ?? path.resolve(o.loaded.baseDir, '..', scenario.report.dir));
-  const runDir = shard.shards === 1 ? path.join(outDir, runId) : path.join(outDir, runId, `shard-${shard.shard + 1}-of-${shard.shards}`);
+  const runDir = runFolder(o.loaded, { outDir: o.outDir, runId, shard });
+  const outDir = shard.shards === 1 ? path.dirname(runDir) : path.dirname(path.dirname(runDir));
   // checked before anything starts: a file, /proc or a read-only mount is a clear exit 2, not a hang
   const outName = o.outDir !== undefined ? '--out' : `${o.loaded.file}: report.dir`;
   ensureOutputDir(outDir, outName);

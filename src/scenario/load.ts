@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { InputError, type ValidationIssue } from '../util/errors.js';
@@ -22,12 +23,33 @@ export interface LoadedScenario {
   baseDir: string;
   /** the command line's `--set path=value` overrides (shortcuts spelled out), in the order applied */
   overrides?: string[];
+  /** what loading filled in or found elsewhere (the bundled example template, a file from scenarios/); said by --plan and validate */
+  notes?: string[];
 }
 
 /** What the command line changes in the scenario before it is validated (scenario/overrides.ts). */
 export interface ScenarioOverrides extends Shortcuts {
   /** `path=value`, repeatable */
   set?: readonly string[] | undefined;
+}
+
+/** The scenarios/ folder shipped with fleetsim: its templates/ and hooks/ serve scenarios copied elsewhere. */
+export const BUNDLED_SCENARIOS_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
+
+/** The example template of AWS's walkthrough, used when a `target: emulator` scenario names none. */
+export const EXAMPLE_TEMPLATE = {
+  name: 'fleet-prov-test-template',
+  file: path.join(BUNDLED_SCENARIOS_DIR, 'templates', 'fleet-prov-test-template.json'),
+} as const;
+
+/**
+ * Where a file named in a scenario is: relative to the scenario file first, then in the bundled
+ * scenarios/ folder (so a bundled example copied anywhere keeps its templates and hooks).
+ * `looked` lists every place tried, for the error.
+ */
+export function locateScenarioFile(file: string, baseDir: string): { found: string | undefined; looked: string[] } {
+  const looked = path.isAbsolute(file) ? [file] : [...new Set([path.resolve(baseDir, file), path.resolve(BUNDLED_SCENARIOS_DIR, file)])];
+  return { found: looked.find((f) => existsSync(f)), looked };
 }
 
 export function formatPath(segments: ReadonlyArray<PropertyKey>): string {
@@ -79,8 +101,11 @@ function zodIssues(error: z.ZodError): ValidationIssue[] {
   return out;
 }
 
-/** Cross-field rules that a schema alone cannot say. */
-function checkScenario(s: Scenario, baseDir: string): ValidationIssue[] {
+/**
+ * Cross-field rules that a schema alone cannot say. Also fills in what a scenario may leave out
+ * (the example template) and points file names at where they were found; `notes` says so.
+ */
+function checkScenario(s: Scenario, baseDir: string, notes: string[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const [field, pattern] of [
     ['fleet.clientId', s.fleet.clientId],
@@ -100,20 +125,31 @@ function checkScenario(s: Scenario, baseDir: string): ValidationIssue[] {
   }
   if (s.target.type === 'emulator') {
     if (s.emulator.templates.length === 0) {
-      issues.push({ path: 'emulator.templates', message: 'must list at least one template when target.type is emulator' });
-    } else if (!s.emulator.templates.some((t) => t.name === s.fleet.templateName)) {
+      // as the standalone emulator does: AWS's walkthrough template, shipped in scenarios/templates/
+      s.emulator.templates.push({ name: EXAMPLE_TEMPLATE.name, file: EXAMPLE_TEMPLATE.file, enabled: true });
+      notes.push(`emulator.templates is empty: using the bundled example template ${EXAMPLE_TEMPLATE.name} (${EXAMPLE_TEMPLATE.file})`);
+    }
+    if (!s.emulator.templates.some((t) => t.name === s.fleet.templateName)) {
       issues.push({
         path: 'fleet.templateName',
         message: `must name a template in emulator.templates (${s.emulator.templates.map((t) => t.name).join(', ')})`,
       });
     }
-    s.emulator.templates.forEach((t, i) => {
-      if (!existsSync(path.resolve(baseDir, t.file))) {
-        issues.push({ path: `emulator.templates[${i}].file`, message: `file not found: ${path.resolve(baseDir, t.file)}` });
+    const locate = (file: string, at: string, set: (abs: string) => void): void => {
+      const { found, looked } = locateScenarioFile(file, baseDir);
+      if (found === undefined) {
+        issues.push({ path: at, message: `file not found: ${file} (looked for ${looked.join(', then ')})` });
+      } else if (found !== path.resolve(baseDir, file)) {
+        set(found);
+        notes.push(`${at}: ${file} is not beside the scenario: using the bundled ${found}`);
       }
-      const hookFile = typeof t.hook === 'string' ? t.hook : t.hook?.file;
-      if (hookFile !== undefined && !existsSync(path.resolve(baseDir, hookFile))) {
-        issues.push({ path: `emulator.templates[${i}].hook${typeof t.hook === 'string' ? '' : '.file'}`, message: `file not found: ${path.resolve(baseDir, hookFile)}` });
+    };
+    s.emulator.templates.forEach((t, i) => {
+      locate(t.file, `emulator.templates[${i}].file`, (abs) => (t.file = abs));
+      if (typeof t.hook === 'string') locate(t.hook, `emulator.templates[${i}].hook`, (abs) => (t.hook = abs));
+      else if (t.hook !== undefined) {
+        const hook = t.hook;
+        locate(hook.file, `emulator.templates[${i}].hook.file`, (abs) => (hook.file = abs));
       }
     });
   }
@@ -152,13 +188,13 @@ function checkClaimMethod(s: Scenario): ValidationIssue[] {
 }
 
 /** Validate an already parsed document. */
-export function parseScenario(doc: unknown, opts: { file: string; baseDir: string; env?: NodeJS.ProcessEnv }): Scenario {
+export function parseScenario(doc: unknown, opts: { file: string; baseDir: string; env?: NodeJS.ProcessEnv; notes?: string[] }): Scenario {
   const envIssues: ValidationIssue[] = [];
   const substituted = substituteEnv(doc, opts.env ?? process.env, envIssues);
   const result = scenarioSchema.safeParse(substituted ?? {});
   const issues = [...envIssues];
   if (!result.success) issues.push(...zodIssues(result.error));
-  else issues.push(...checkScenario(result.data, opts.baseDir));
+  else issues.push(...checkScenario(result.data, opts.baseDir, opts.notes ?? []));
   if (issues.length > 0 || !result.success) {
     const n = issues.length;
     throw new InputError(`${opts.file}: ${n} problem${n === 1 ? '' : 's'} in the scenario`, { file: opts.file, issues });
@@ -189,10 +225,11 @@ export async function loadScenario(file: string, env: NodeJS.ProcessEnv = proces
     throw new InputError(`${file}: ${overrideIssues.length} problem${overrideIssues.length === 1 ? '' : 's'} with the overrides`, { file, issues: overrideIssues });
   }
   const applied = [...sets, ...shortcuts].map((o) => o.text);
-  const scenario = parseScenario(sets.length + shortcuts.length === 0 ? doc : changed, { file, baseDir, env });
+  const notes: string[] = [];
+  const scenario = parseScenario(sets.length + shortcuts.length === 0 ? doc : changed, { file, baseDir, env, notes });
   // files the load model reads (a trace): read and checked now, so a bad file fails before anything starts
   scenario.load = resolveLoadFiles(scenario.load, { file, baseDir });
-  return { scenario, file: abs, baseDir, ...(applied.length === 0 ? {} : { overrides: applied }) };
+  return { scenario, file: abs, baseDir, notes, ...(applied.length === 0 ? {} : { overrides: applied }) };
 }
 
 /** The scenario with anything secret-looking removed, for reports. */

@@ -124,7 +124,7 @@ test('fleetsim emulator: files, provisioning, Ctrl-C saves state, a restart keep
   assert.ok(!readFileSync(statePath, 'utf8').includes('PRIVATE KEY'), 'no private key in the state file');
 
   // declared thing groups and types are shown (the example template names none, so it still provisions)
-  const second = await startCli(['--port', '0', '--dir', dir, '--thing-group', 'fleet-a', '--thing-group', 'fleet-b', '--thing-type', 'sensor']);
+  const second = await startCli(['--port', '0', '--dir', dir, '--thing-group', 'fleet-a', '--thing-group', 'fleet-b', '--thing-type', 'sensor', '--verbose']);
   t.after(() => second.child.kill('SIGKILL'));
   assert.match(second.stdout(), /thing groups\s+fleet-a, fleet-b/);
   assert.match(second.stdout(), /thing types\s+sensor/);
@@ -138,6 +138,17 @@ test('fleetsim emulator: files, provisioning, Ctrl-C saves state, a restart keep
   assert.equal((await provision(second.port, dir, '778')).thingName, 'fleet-test-778');
   assert.equal(await stopCli(second, 'SIGTERM'), 0, second.stderr());
   assert.match(second.stdout(), /state saved: 2 things/);
+  // --verbose: one line per connect, subscribe, request, reply and disconnect, with client ID, topic, status and latency
+  const lines = second.stdout();
+  const T = '\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  ';
+  assert.match(lines, new RegExp(`^${T}connect +fleet-test-777  MQTT 3\\.1\\.1  accepted$`, 'm'), lines);
+  assert.match(lines, new RegExp(`^${T}subscribe +cli-test-778  \\$aws/certificates/create/json/accepted  granted$`, 'm'));
+  assert.match(lines, new RegExp(`^${T}request +cli-test-778  \\$aws/certificates/create/json$`, 'm'));
+  assert.match(lines, new RegExp(`^${T}reply +cli-test-778  \\$aws/certificates/create/json/accepted  200  \\d+ ms$`, 'm'));
+  assert.match(lines, new RegExp(`^${T}reply +cli-test-778  \\$aws/provisioning-templates/fleet-prov-test-template/provision/json/accepted  200  \\d+ ms$`, 'm'));
+  assert.match(lines, new RegExp(`^${T}disconnect +cli-test-778  client-disconnect$`, 'm'));
+  // without --verbose, no per-message lines (a summary comes every 10 s while there is traffic)
+  assert.doesNotMatch(first.stdout(), /^\d\d:\d\d:\d\d\.\d{3}  (request|reply) /m);
 });
 
 test('fleetsim emulator: a port in use exits 3 with a hint; a missing template file exits 2', { timeout: 30_000 }, async (t) => {

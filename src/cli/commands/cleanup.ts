@@ -4,7 +4,6 @@ import {
   DEFAULT_CLEANUP_RATE,
   InputError,
   loadCleanupPlan,
-  makeChalk,
   pendingWork,
   regionOfEndpoint,
   runCleanup,
@@ -12,7 +11,7 @@ import {
   type CleanupProgress,
 } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
-import { err, out, reportError } from '../output.js';
+import { err, out, reportError, stdoutChalk } from '../output.js';
 
 export interface CleanupArgs {
   runDir: string;
@@ -50,7 +49,7 @@ function checkNumber(v: number | undefined, flag: string): void {
 
 export async function commandCleanup(a: CleanupArgs): Promise<number> {
   const tty = process.stdout.isTTY === true;
-  const c = makeChalk(a.color ?? tty);
+  const c = stdoutChalk(a.color);
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (abort.signal.aborted) process.exit(ExitCode.Interrupted);

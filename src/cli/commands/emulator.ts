@@ -3,16 +3,15 @@
  * endpoint, the files and the exact sample commands; Ctrl-C saves the registry and exits 0.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { exampleParameters, InputError, startStandaloneEmulator, type KeyAlgorithm, type StandaloneEmulator, type TemplateSource } from '../../index.js';
+import { EXAMPLE_TEMPLATE, exampleParameters, InputError, startStandaloneEmulator, type KeyAlgorithm, type StandaloneEmulator, type TemplateSource } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { err, out, reportError } from '../output.js';
+import { formatTrafficEvent, TrafficSummary } from '../emulator-traffic.js';
 
-const PACKAGE_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const DEFAULT_TEMPLATE: TemplateSource = {
-  name: 'fleet-prov-test-template',
-  file: path.join(PACKAGE_ROOT, 'scenarios', 'templates', 'fleet-prov-test-template.json'),
-};
+/** seconds between traffic summaries without --verbose */
+const SUMMARY_EVERY_SEC = 10;
+
+export const DEFAULT_TEMPLATE: TemplateSource = { ...EXAMPLE_TEMPLATE };
 
 export interface EmulatorArgs {
   host: string;
@@ -29,6 +28,8 @@ export interface EmulatorArgs {
   /** empty: not checked */
   thingGroup: string[];
   thingType: string[];
+  /** one line per connect, disconnect, subscribe, request and reply */
+  verbose: boolean;
 }
 
 /** `name=file`, or `file` alone (name: the file name without .json). */
@@ -115,7 +116,7 @@ function printBanner(s: StandaloneEmulator, a: EmulatorArgs): void {
       `-t '$aws/certificates/create/json' -e '$aws/certificates/create/json/accepted' -m '{}' -W 10`,
   );
   out('');
-  out('Ctrl-C saves the state and stops.');
+  out(`Ctrl-C saves the state and stops. While devices talk to it: a summary every ${SUMMARY_EVERY_SEC} s (--verbose: every message).`);
 }
 
 /** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */
@@ -141,7 +142,9 @@ export async function commandEmulator(a: EmulatorArgs): Promise<number> {
     const templates = parseTemplateFlags(a.template);
     const hooks = parseHookFlags(a.hook, templates);
     const stopped = waitForSignal();
+    const summary = new TrafficSummary();
     s = await startStandaloneEmulator({
+      observe: a.verbose ? (e) => out(formatTrafficEvent(e)) : (e) => summary.add(e),
       dir: a.dir,
       host: a.host,
       port: a.port,
@@ -155,7 +158,15 @@ export async function commandEmulator(a: EmulatorArgs): Promise<number> {
       ...(a.thingType.length === 0 ? {} : { thingTypes: a.thingType }),
     });
     printBanner(s, a);
+    if (a.verbose) out('--verbose: one line per connect, disconnect, subscribe, request and reply');
+    const ticker = a.verbose
+      ? undefined
+      : setInterval(() => {
+          const line = summary.take(SUMMARY_EVERY_SEC);
+          if (line !== undefined) out(line);
+        }, SUMMARY_EVERY_SEC * 1000);
     const sig = await stopped;
+    if (ticker !== undefined) clearInterval(ticker);
     err(`\n${sig}: saving the state and stopping (again to quit at once)`);
     closing = true;
     await s.close();

@@ -1,8 +1,8 @@
 /** `fleetsim report merge <dirs…> [--out DIR]`: merge shard folders into one run's reports. */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { InputError, loadReportFile, makeChalk, mergeShardRuns } from '../../index.js';
-import { reportError } from '../output.js';
+import { InputError, loadReportFile, mergeShardRuns } from '../../index.js';
+import { reportError, stdoutChalk } from '../output.js';
 import { finishReport, resolveFormats, resolveTolerance } from '../finish-report.js';
 
 export interface MergeArgs {
@@ -31,7 +31,7 @@ export async function commandReportMerge(a: MergeArgs): Promise<number> {
       formats,
       baseline,
       summary: !a.quiet,
-      color: makeChalk(process.stdout.isTTY === true),
+      color: stdoutChalk(),
       before: [`merged ${shards.length} shard${shards.length === 1 ? '' : 's'} of run ${report.runId}: ${report.devices} devices`],
       context: { command: 'merge' },
     });

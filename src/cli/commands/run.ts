@@ -1,4 +1,5 @@
 /** `fleetsim run <scenario>`: live progress, summary, report files, exit code. */
+import path from 'node:path';
 import {
   checkAwsConfirmation,
   describeAwsCreation,
@@ -8,8 +9,9 @@ import {
   InputError,
   loadReportFile,
   loadScenario,
-  makeChalk,
+  newRunId,
   parseShard,
+  runFolder,
   runScenario,
   targetStarter,
   type ScenarioOverrides,
@@ -18,7 +20,8 @@ import { overridesLine } from '../overrides-options.js';
 import { commandDryRun } from './dry-run.js';
 import { ExitCode } from '../exit-codes.js';
 import { finishReport, resolveFormats, resolveTolerance } from '../finish-report.js';
-import { err, out, reportError } from '../output.js';
+import { err, out, reportError, stdoutChalk } from '../output.js';
+import { fleetsimCommand, shownPath as shown } from '../self.js';
 
 export interface RunArgs {
   scenario: string;
@@ -47,7 +50,7 @@ export interface RunArgs {
 
 export async function commandRun(a: RunArgs): Promise<number> {
   const tty = process.stdout.isTTY === true;
-  const c = makeChalk(a.color ?? tty, a.color !== undefined);
+  const c = stdoutChalk(a.color);
   const abort = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -79,6 +82,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
     if (a.plan) {
       out(`${a.scenario}: ${s.fleet.devices} devices, template ${s.fleet.templateName}, target ${s.target.type}`);
       out(describeLoad(s.load, s.fleet.devices));
+      for (const note of loaded.notes ?? []) out(`note: ${note}`);
       for (const line of overridesLine(loaded.overrides)) out(line);
       out(describeFlow(s));
       return ExitCode.Pass;
@@ -91,6 +95,20 @@ export async function commandRun(a: RunArgs): Promise<number> {
     checkAwsConfirmation(s, { confirm: a.confirm === true });
     const startTarget = targetStarter(loaded);
     if (s.target.type === 'aws') out(`fleetsim: this run creates ${describeAwsCreation(s)}; remove them afterwards with fleetsim cleanup <run-dir>`);
+    // one shard of a run: the merge command, and a warning when the shards will not share a run ID
+    let runId = a.runId;
+    const mergeLines: string[] = [];
+    if (shard !== undefined && shard.shards > 1) {
+      const idGiven = runId !== undefined;
+      runId ??= newRunId();
+      const here = shown(runFolder(loaded, { outDir: a.out, runId, shard }));
+      if (!idGiven) {
+        err(`fleetsim: warning: --shard ${a.shard} without --run-id: this shard writes ${here}, and every other shard picks a run ID of its own.`);
+        err(`  Start all ${shard.shards} shards with the same --run-id (e.g. --run-id ${runId}); then merge them with: ${fleetsimCommand()} report merge ${path.dirname(here)}`);
+        err(`  To merge shards started without one: ${fleetsimCommand()} report merge ${here} <the other shards' shard-i-of-${shard.shards} folders>`);
+        mergeLines.push(`merge: ${fleetsimCommand()} report merge ${here} <the other shards' shard-i-of-${shard.shards} folders>`);
+      } else mergeLines.push(`merge, when all ${shard.shards} shards are done: ${fleetsimCommand()} report merge ${path.dirname(here)}`);
+    }
     if (!a.quiet) out(c.dim(`fleetsim: ${s.name ?? a.scenario}: ${describeLoad(s.load, s.fleet.devices)}`));
     if (!a.quiet) for (const line of overridesLine(loaded.overrides)) out(c.dim(`fleetsim: ${line}`));
     let lastPlain = 0;
@@ -100,7 +118,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
       ...(a.workers === undefined ? {} : { workers: a.workers }),
       ...(shard === undefined ? {} : { shard }),
       ...(a.out === undefined ? {} : { outDir: a.out }),
-      ...(a.runId === undefined ? {} : { runId: a.runId }),
+      ...(runId === undefined ? {} : { runId }),
       ...(a.saveCredentials === undefined ? {} : { saveCredentialsDir: a.saveCredentials }),
       signal: abort.signal,
       onStop: (d) => {
@@ -123,7 +141,7 @@ export async function commandRun(a: RunArgs): Promise<number> {
       summary: true,
       summaryOptions: { planShown: !a.quiet, columns: tty ? process.stdout.columns : undefined },
       color: c,
-      after: a.saveCredentials === undefined ? [] : [`credentials: ${a.saveCredentials} (issued certificates and private keys, mode 0600)`],
+      after: [...mergeLines, ...(a.saveCredentials === undefined ? [] : [`credentials: ${a.saveCredentials} (issued certificates and private keys, mode 0600)`])],
       context: { command: 'run', shards: shard?.shards ?? 1 },
     });
   } catch (e) {

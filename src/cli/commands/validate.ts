@@ -13,6 +13,7 @@ export async function commandValidate(file: string, overrides: ScenarioOverrides
     out(`${file}: OK`);
     out(`  ${s.fleet.devices} devices, template ${s.fleet.templateName}, target ${s.target.type}`);
     out(`  ${describeLoad(s.load, s.fleet.devices)}`);
+    for (const note of loaded.notes ?? []) out(`  note: ${note}`);
     for (const line of overridesLine(loaded.overrides)) out(`  ${line}`);
     return ExitCode.Pass;
   } catch (e) {

@@ -16,6 +16,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import { InputError, RunError, type ValidationIssue } from '../../util/errors.js';
+import type { TrafficObserver } from '../traffic.js';
 import { startEmulator, type Emulator } from '../emulator.js';
 import { CertificateAuthority } from '../pki/index.js';
 import { buildClaimPolicyDocument } from '../policy/claim-policy.js';
@@ -55,6 +56,8 @@ export interface StandaloneOptions extends EmulatorFlagSettings {
   hooks?: Record<string, string>;
   /** default: <dir>/state.json */
   stateFile?: string;
+  /** told of every connect, disconnect, subscribe, request and reply */
+  observe?: TrafficObserver;
 }
 
 export interface StandaloneFiles {
@@ -219,6 +222,7 @@ export async function startStandaloneEmulator(o: StandaloneOptions): Promise<Sta
       registry,
       // left running for days: per-second stats for the last hour, older seconds summed
       statsWindowSeconds: STANDALONE_STATS_WINDOW_SECONDS,
+      ...(o.observe === undefined ? {} : { observe: o.observe }),
     });
   } catch (err) {
     const code = (err as { code?: string }).code;

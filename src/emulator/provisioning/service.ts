@@ -34,6 +34,7 @@ import { registerThing, type Reply } from './register-thing.js';
 import { ServerStats } from './server-stats.js';
 import { TokenStore, type TokenRecord } from './ownership-tokens.js';
 import type { LoadedTemplate } from '../templates/index.js';
+import type { TrafficObserver } from '../traffic.js';
 
 export type { LoadedTemplate } from '../templates/index.js';
 
@@ -56,6 +57,8 @@ export interface ProvisioningOptions {
   hooks?: ReadonlyMap<string, HookHandler>;
   /** the clock ownership tokens expire on (default Date.now) */
   now?: () => number;
+  /** told of every request and reply (fleetsim emulator --verbose) */
+  observe?: TrafficObserver;
 }
 
 /** Parser messages quote the bad input: keep them printable ASCII and short, so a device can log them. */
@@ -91,6 +94,8 @@ interface InFlight {
   reply?: Reply;
   /** set by a step that ends the request without any reply */
   ended?: true;
+  /** performance.now() at arrival, when observed */
+  arrivedAt?: number;
 }
 
 type Step = (r: InFlight) => void | Promise<void>;
@@ -124,6 +129,10 @@ export class ProvisioningService {
    */
   async handle(client: BrokerClient, topic: ParsedProvisioningTopic, payload: Buffer, requestTopic: string): Promise<void> {
     const r: InFlight = { client, topic, payload, requestTopic, request: {} };
+    if (this.o.observe !== undefined) {
+      r.arrivedAt = performance.now();
+      this.o.observe({ kind: 'request', clientId: client.clientId, topic: requestTopic, api: topic.api });
+    }
     for (const name of PIPELINES[topic.api]) {
       if (r.ended === true) return;
       if (r.reply !== undefined && !ANSWER_STEPS.has(name)) continue;
@@ -197,6 +206,7 @@ export class ProvisioningService {
     dropFault: (r) => {
       if (!this.o.faults.dropReply()) return;
       this.o.stats.count(`dropped{api=${r.topic.api}}`);
+      this.observeReply(r, 'dropped');
       r.ended = true;
     },
 
@@ -207,12 +217,29 @@ export class ProvisioningService {
       const granted = r.client.grantedQos(out);
       if (granted === undefined) {
         this.o.stats.count(`unsubscribed{api=${r.topic.api}}`);
+        this.observeReply(r, 'unsubscribed');
         return;
       }
       // as any MQTT delivery: never above the QoS the device was granted for the reply topic
       r.client.deliver(out, encodePayload(r.topic.format, reply.body), granted < REPLY_QOS ? granted : REPLY_QOS);
+      this.observeReply(r, 'sent');
     },
   };
+
+  private observeReply(r: InFlight, outcome: 'sent' | 'unsubscribed' | 'dropped'): void {
+    if (this.o.observe === undefined || r.reply === undefined) return;
+    const reply = r.reply;
+    this.o.observe({
+      kind: 'reply',
+      clientId: r.client.clientId,
+      topic: `${r.requestTopic}/${reply.kind}`,
+      api: r.topic.api,
+      status: reply.kind === 'accepted' ? 200 : reply.body.statusCode,
+      ...(reply.kind === 'accepted' ? {} : { errorCode: reply.body.errorCode }),
+      latencyMs: performance.now() - (r.arrivedAt ?? performance.now()),
+      outcome,
+    });
+  }
 
   tokenCount(): number {
     return this.tokens.size;
