@@ -17,7 +17,7 @@ export { expandShardDirs, mergeShardRuns, type MergeResult } from './report/merg
 export { evaluateThresholds, parseThreshold, type ThresholdResult, type ThresholdSource } from './metrics/thresholds.js';
 export { checkAwsConfirmation, describeAwsCreation, AWS_CONFIRM_THRESHOLD } from './aws/safety.js';
 export { dryRunScenario, type DryRunResult } from './orchestrator/dry-run.js';
-export { buildInitFiles, checkInitOptions, setupCommands, writeInitFiles, SCENARIO_FILE, SETUP_SCRIPT, type InitOptions } from './aws/init-files.js';
+export { buildInitFiles, checkInitOptions, setupCommands, writeInitFiles, APP_POLICY_FILE, SCENARIO_FILE, SETUP_SCRIPT, type InitOptions } from './aws/init-files.js';
 export * from './cleanup/index.js';
 
 // targets: what a run connects to (src/target/)

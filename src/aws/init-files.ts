@@ -27,6 +27,8 @@ export const SCENARIO_FILE = 'scenario.yaml';
 export const SETUP_SCRIPT = 'aws-setup.sh';
 export const CLAIM_POLICY_NAME = 'fleetsim-claim-policy';
 export const ROLE_NAME = 'fleetsim-provisioning-role';
+export const APP_POLICY_NAME = 'fleetsim-app-policy';
+export const APP_POLICY_FILE = 'app-role-policy.json';
 
 export function checkInitOptions(o: InitOptions): void {
   const issues: ValidationIssue[] = [];
@@ -93,6 +95,18 @@ export function buildProvisioningTemplate(o: InitOptions): object {
   };
 }
 
+/**
+ * flow.claim trusted-user: the IAM policy of the installer app's role (the credentials fleetsim's
+ * virtual apps use): CreateProvisioningClaim on this template only. The action and its resource
+ * type provisioningtemplate are from AWS's service authorization reference for AWS IoT.
+ */
+export function buildAppRolePolicy(o: InitOptions): object {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'iot:CreateProvisioningClaim', Resource: `${arnPrefix(o)}:provisioningtemplate/${o.templateName}` }],
+  };
+}
+
 const TRUST_POLICY = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'iot.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -134,6 +148,9 @@ fleet:
     SerialNumber: "{serial}"
 
 flow:
+  claim: shared                             # or trusted-user: each device's installer app first calls
+                                            # CreateProvisioningClaim with the SDK's default credentials,
+                                            # which need ${APP_POLICY_FILE} (the claim files are then unused)
   certificate: create-keys                  # or csr (CreateCertificateFromCsr)
   format: json
   mqttVersion: 5                            # 4 = MQTT 3.1.1
@@ -189,6 +206,11 @@ aws iot create-keys-and-certificate --set-as-active \\
 chmod 600 claim/claim.private.key
 aws iot create-policy --policy-name ${CLAIM_POLICY_NAME} --policy-document file://claim-policy.json
 aws iot attach-policy --policy-name ${CLAIM_POLICY_NAME} --target "$(cat claim/claim.cert.arn)"
+
+# 5. Only for flow.claim: trusted-user. The installer app's permission (CreateProvisioningClaim on the
+#    template), as an IAM policy to attach to the role or user whose credentials fleetsim runs with:
+# aws iam create-policy --policy-name ${APP_POLICY_NAME} --policy-document file://${APP_POLICY_FILE}
+# aws iam attach-role-policy --role-name <app-role> --policy-arn "arn:aws:iam::$ACCOUNT_ID:policy/${APP_POLICY_NAME}"
 `;
 }
 
@@ -208,6 +230,7 @@ export function buildInitFiles(o: InitOptions): InitFile[] {
     { path: 'claim-policy.json', text: formatJson(buildClaimPolicy(o)) },
     { path: 'device-policy.json', text: formatJson(buildDevicePolicy(o)) },
     { path: 'provisioning-role-trust.json', text: formatJson(TRUST_POLICY) },
+    { path: APP_POLICY_FILE, text: formatJson(buildAppRolePolicy(o)) },
     { path: SETUP_SCRIPT, text: buildSetupScript(o), mode: 0o755 },
     { path: '.gitignore', text: GITIGNORE },
   ];

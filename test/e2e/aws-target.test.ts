@@ -102,7 +102,7 @@ test('init aws writes a starter whose scenario runs against the emulator by chan
   const dir = path.join(ws, 'aws');
   const init = await runCli(['init', 'aws', '--dir', dir, '--template-name', 'my-fleet']);
   assert.equal(init.code, 0, init.stderr);
-  for (const f of ['scenario.yaml', 'templates/my-fleet.json', 'claim-policy.json', 'device-policy.json', 'provisioning-role-trust.json', 'aws-setup.sh']) {
+  for (const f of ['scenario.yaml', 'templates/my-fleet.json', 'claim-policy.json', 'device-policy.json', 'provisioning-role-trust.json', 'app-role-policy.json', 'aws-setup.sh']) {
     assert.ok(existsSync(path.join(dir, f)), f);
   }
   for (const cmd of [
@@ -115,6 +115,7 @@ test('init aws writes a starter whose scenario runs against the emulator by chan
   ]) {
     assert.match(init.stdout, cmd);
   }
+  assert.match(init.stdout, /flow\.claim: trusted-user.*app-role-policy\.json \(iot:CreateProvisioningClaim on the template\)/);
   const claimPolicy = readFileSync(path.join(dir, 'claim-policy.json'), 'utf8');
   assert.match(claimPolicy, /topic\/\$aws\/provisioning-templates\/my-fleet\/provision\/\*/);
   const again = await runCli(['init', 'aws', '--dir', dir]);
@@ -134,4 +135,13 @@ test('init aws writes a starter whose scenario runs against the emulator by chan
   const record = JSON.parse(readFileSync(path.join(runDir, 'dry-run.json'), 'utf8'));
   assert.equal(record.created.things.length, 1);
   assert.equal(record.steps.length, 7);
+
+  // the same starter by trusted user (the one line its comment names): the app step comes first
+  const trusted = emulatorVersion.replace(/^  claim: shared /m, '  claim: trusted-user ');
+  assert.notEqual(trusted, emulatorVersion);
+  writeFileSync(path.join(dir, 'trusted.yaml'), trusted);
+  const dryTrusted = await runCli(['run', path.join(dir, 'trusted.yaml'), '--dry-run', '--out', path.join(ws, 'reports-trusted')]);
+  assert.equal(dryTrusted.code, 0, dryTrusted.stderr + dryTrusted.stdout);
+  assert.match(dryTrusted.stdout, /^  create_provisioning_claim\s+\d+ ms  ok/m);
+  assert.match(dryTrusted.stdout, /^  register_thing\s+\d+ ms  ok/m);
 });

@@ -148,8 +148,9 @@ function makeCase(i: number, rnd: () => number): Case {
     // structure: a section missing, replaced or a list where a map belongs
     const section = pick(['fleet', 'load', 'target', 'emulator', 'flow']);
     const how = pick(['delete', 'array', 'string', 'empty']);
-    // flow and target have defaults: an absent one is not an error
-    if (how === 'delete' && section !== 'flow' && section !== 'target') delete s[section];
+    // flow and target have defaults, and an emulator target with no templates uses the bundled
+    // example template: an absent flow, target or emulator is not an error (it becomes 17 instead)
+    if (how === 'delete' && section !== 'flow' && section !== 'target' && section !== 'emulator') delete s[section];
     else if (how === 'array') s[section] = [s[section] as Json];
     else if (how === 'string') s[section] = section;
     else if (section === 'fleet' || section === 'load' || section === 'target') s[section] = {};

@@ -1,6 +1,6 @@
 /** `fleetsim init aws`: write a starter scenario, template and policies; print the AWS CLI setup. */
 import path from 'node:path';
-import { buildInitFiles, checkInitOptions, setupCommands, writeInitFiles, SCENARIO_FILE, SETUP_SCRIPT } from '../../index.js';
+import { buildInitFiles, checkInitOptions, setupCommands, writeInitFiles, APP_POLICY_FILE, SCENARIO_FILE, SETUP_SCRIPT } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { out, reportError } from '../output.js';
 import { fleetsimCommand, shownPath } from '../self.js';
@@ -46,6 +46,7 @@ export function commandInitAws(a: InitArgs): number {
     out(`  ${fleetsim} run ${path.join(dir, SCENARIO_FILE)}               # >100 devices need --confirm`);
     out(`  ${fleetsim} cleanup ${path.join(reports, '<run-id>')}          # delete what the run created`);
     out('fleetsim itself needs no IAM permissions to run; cleanup needs iot:List*, iot:Detach*, iot:UpdateCertificate, iot:Delete{Thing,Certificate}.');
+    out(`With flow.claim: trusted-user, the credentials fleetsim runs with play the installer app: they need ${path.join(dir, APP_POLICY_FILE)} (iot:CreateProvisioningClaim on the template).`);
     return ExitCode.Pass;
   } catch (e) {
     return reportError(e);

@@ -104,4 +104,8 @@ test("init's template and policies are valid: the emulator's template parser acc
   const claim = JSON.parse(byPath.get('claim-policy.json') as string);
   assert.equal(claim.Statement[0].Resource, 'arn:aws:iot:eu-west-1:123456789012:client/fleetsim-*');
   assert.match(byPath.get('scenario.yaml') as string, /endpoint: \$\{FLEETSIM_IOT_ENDPOINT\}/);
+  // flow.claim trusted-user: the app role may create claims for this template and nothing else
+  const app = JSON.parse(byPath.get('app-role-policy.json') as string);
+  assert.deepEqual(app.Statement, [{ Effect: 'Allow', Action: 'iot:CreateProvisioningClaim', Resource: 'arn:aws:iot:eu-west-1:123456789012:provisioningtemplate/my-fleet' }]);
+  assert.match(byPath.get('aws-setup.sh') as string, /# aws iam create-policy --policy-name fleetsim-app-policy --policy-document file:\/\/app-role-policy\.json/);
 });
