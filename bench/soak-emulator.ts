@@ -7,10 +7,11 @@
  * - { kind: 'stop' }: closes the emulator and exits.
  * Loopback only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { startStandaloneEmulator } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,6 +22,10 @@ export interface SoakMemory {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
+  /** anonymous resident memory (malloc'd and V8 pages), from /proc/self/status; -1 off Linux */
+  rssAnon: number;
+  /** file-backed resident memory (the node binary, shared libraries); -1 off Linux */
+  rssFile: number;
   connections: number;
   things: number;
   certificates: number;
@@ -32,6 +37,27 @@ export type SoakServerMessage =
   | { kind: 'ready'; port: number; caPem: string; claimCertPem: string; claimKeyPem: string }
   | { kind: 'memory'; memory: SoakMemory }
   | { kind: 'error'; message: string };
+
+/** RssAnon and RssFile (bytes) from /proc/self/status, or -1 where there is none. */
+function residentSplit(): { rssAnon: number; rssFile: number } {
+  let status = '';
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return { rssAnon: -1, rssFile: -1 };
+  }
+  const kb = (name: string) => {
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m === null ? -1 : Number(m[1]) * 1024;
+  };
+  return { rssAnon: kb('RssAnon'), rssFile: kb('RssFile') };
+}
+
+// diagnosis: FLEETSIM_SOAK_HEAPSNAPSHOTS=<folder> writes a heap snapshot after the cycles listed in
+// FLEETSIM_SOAK_SNAPSHOT_CYCLES (default 2 and 10), to compare in Chrome DevTools (Memory tab,
+// Comparison view). A snapshot itself costs RSS: measure ratios in a run without snapshots.
+const SNAPSHOT_DIR = process.env.FLEETSIM_SOAK_HEAPSNAPSHOTS;
+const SNAPSHOT_CYCLES = new Set((process.env.FLEETSIM_SOAK_SNAPSHOT_CYCLES ?? '2,10').split(',').map(Number));
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,7 +72,7 @@ async function main(): Promise<void> {
   });
   const e = s.emulator;
   const send = (m: SoakServerMessage) => process.send?.(m);
-  process.on('message', (m: { kind: 'measure' | 'stop' }) => {
+  process.on('message', (m: { kind: 'measure' | 'stop'; cycle?: number }) => {
     if (m.kind === 'stop') {
       void s.close().finally(() => {
         rmSync(dir, { recursive: true, force: true });
@@ -61,6 +87,7 @@ async function main(): Promise<void> {
       await settle(100);
       gc?.();
       const mem = process.memoryUsage();
+      const split = residentSplit();
       const st = e.stats();
       send({
         kind: 'memory',
@@ -70,6 +97,7 @@ async function main(): Promise<void> {
           heapTotal: mem.heapTotal,
           external: mem.external,
           arrayBuffers: mem.arrayBuffers,
+          ...split,
           connections: st.broker.connections,
           things: st.registry.things,
           certificates: st.registry.certificates,
@@ -77,6 +105,9 @@ async function main(): Promise<void> {
           perSecondEntries: Object.keys(st.perSecond).length,
         },
       });
+      if (SNAPSHOT_DIR !== undefined && m.cycle !== undefined && SNAPSHOT_CYCLES.has(m.cycle)) {
+        v8.writeHeapSnapshot(path.join(SNAPSHOT_DIR, `soak-cycle-${m.cycle}.heapsnapshot`));
+      }
     })();
   });
   send({ kind: 'ready', port: e.port, caPem: e.caPem, claimCertPem: e.claim.certificatePem, claimKeyPem: e.claim.privateKeyPem });

@@ -63,6 +63,11 @@ export class PeerCertificateCache {
 
   constructor(private readonly capacity = 256) {}
 
+  /** Parsed certificates held now (at most the capacity, however many devices connect). */
+  get size(): number {
+    return this.byDer.size;
+  }
+
   /** The verified peer certificate of `socket`, or null when it presented none. */
   lookup(socket: TLSSocket): X509Certificate | null {
     const session = socket.getSession();
