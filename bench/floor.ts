@@ -25,7 +25,7 @@
  * --scaling: fleetsim only, --workers 1 and 2 alternating (docs/benchmarks-perf.md).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, createSecureContext, type SecureContext } from 'node:tls';
@@ -72,12 +72,41 @@ interface RoundResult {
   startupCpuMs: number;
   /** process start to the first device (fleetsim: to the run's t=0) */
   startupWallMs: number;
+  /** the steady window's CPU by thread (Linux): main thread, the busiest other (fleetsim: the generator worker), the rest (GC helpers, libuv pool) */
+  threads?: { main: number; busiest: number; rest: number };
 }
 
 const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+/** CPU ms of each thread of this process (Linux: /proc/self/task; empty elsewhere). */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields 14 and 15 (utime, stime) in clock ticks; f[0] is field 3
+      out.set(tid, ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK);
+    }
+  } catch {
+    /* not Linux */
+  }
+  return out;
+}
+const CLK_TCK = 100;
+
+/** Splits the CPU between two threadCpu() samples: this (main) thread, the busiest other thread, the rest. */
+function threadSplit(a: Map<string, number>, b: Map<string, number>): { main: number; busiest: number; rest: number } {
+  const main = String(process.pid);
+  const deltas = [...b].map(([tid, ms]) => ({ tid, ms: ms - (a.get(tid) ?? 0) }));
+  const m = deltas.find((d) => d.tid === main)?.ms ?? 0;
+  const others = deltas.filter((d) => d.tid !== main).sort((x, y) => y.ms - x.ms);
+  const busiest = others[0]?.ms ?? 0;
+  return { main: m, busiest, rest: others.slice(1).reduce((s, d) => s + d.ms, 0) };
+}
+
 /** ms since this process started */
 const sinceStart = (): number => performance.now();
 
@@ -95,7 +124,7 @@ async function closedLoop(n: number, concurrency: number, one: (i: number) => Pr
   let done = 0;
   let failed = 0;
   let firstError: string | undefined;
-  let mark: { cpu: number; wall: number; done: number } | undefined;
+  let mark: { cpu: number; wall: number; done: number; threads: Map<string, number> } | undefined;
   const startupWallMs = sinceStart();
   const worker = async () => {
     while (next < n) {
@@ -107,12 +136,12 @@ async function closedLoop(n: number, concurrency: number, one: (i: number) => Pr
         firstError ??= (err as Error).message;
       }
       done++;
-      if (done === from) mark = { cpu: cpuMs(), wall: performance.now(), done };
+      if (done === from) mark = { cpu: cpuMs(), wall: performance.now(), done, threads: threadCpu() };
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
-  const end = { cpu: cpuMs(), wall: performance.now() };
-  const m = mark ?? { cpu: 0, wall: 0, done: 0 };
+  const end = { cpu: cpuMs(), wall: performance.now(), threads: threadCpu() };
+  const m = mark ?? { cpu: 0, wall: 0, done: 0, threads: new Map<string, number>() };
   const steadyDevices = n - m.done;
   const steadyCpuMs = end.cpu - m.cpu;
   const r: RoundResult = {
@@ -123,6 +152,7 @@ async function closedLoop(n: number, concurrency: number, one: (i: number) => Pr
     steadyWallMs: end.wall - m.wall,
     startupCpuMs: m.cpu - (steadyCpuMs / steadyDevices) * m.done,
     startupWallMs,
+    threads: threadSplit(m.threads, end.threads),
   };
   if (firstError !== undefined) r.firstError = firstError;
   return r;
@@ -218,13 +248,13 @@ load:
     );
     const loaded = await loadScenario(file);
     const from = Math.floor(job.devices * STEADY_FROM);
-    const ticks: Array<{ cpu: number; done: number; wall: number }> = [];
+    const ticks: Array<{ cpu: number; done: number; wall: number; threads: Map<string, number> }> = [];
     const { report } = await runScenario({
       loaded,
       startTarget: targetStarter(loaded),
       outDir: path.join(dir, 'out'),
       workers: job.workers,
-      onProgress: (p) => ticks.push({ cpu: cpuMs(), done: p.provisioned + p.failed + p.dropped, wall: performance.now() }),
+      onProgress: (p) => ticks.push({ cpu: cpuMs(), done: p.provisioned + p.failed + p.dropped, wall: performance.now(), threads: threadCpu() }),
     });
     const startupWallMs = Date.parse(report.startedAt) - performance.timeOrigin;
     // the steady window: from the first tick with 20% done to the last tick before all were done
@@ -238,6 +268,7 @@ load:
       r.steadyCpuMs = last.cpu - first.cpu;
       r.steadyWallMs = last.wall - first.wall;
       r.startupCpuMs = first.cpu - (r.steadyCpuMs / r.steadyDevices) * first.done;
+      r.threads = threadSplit(first.threads, last.threads);
     }
     return r;
   } finally {
@@ -458,7 +489,10 @@ export async function main(): Promise<void> {
         const failed = r.failed > 0 ? `, ${r.failed} FAILED (${r.firstError ?? '?'})` : '';
         console.log(
           `  round ${round} ${lane.label.padEnd(22)} ${fmt(perDevice(r))} ms CPU/device, ${fmt(rate(r), 0)} devices/s over ${r.steadyDevices} devices; ` +
-            `start-up ${fmt(r.startupCpuMs, 0)} ms CPU, ${fmt(r.startupWallMs, 0)} ms wall${failed}`,
+            `start-up ${fmt(r.startupCpuMs, 0)} ms CPU, ${fmt(r.startupWallMs, 0)} ms wall${failed}` +
+            (r.threads === undefined || r.steadyDevices === 0
+              ? ''
+              : `\n      by thread, ms/device: main ${fmt(r.threads.main / r.steadyDevices)}, busiest other ${fmt(r.threads.busiest / r.steadyDevices)}, rest ${fmt(r.threads.rest / r.steadyDevices)}`),
         );
       }
     }
