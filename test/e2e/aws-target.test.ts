@@ -115,7 +115,7 @@ test('init aws writes a starter whose scenario runs against the emulator by chan
   ]) {
     assert.match(init.stdout, cmd);
   }
-  assert.match(init.stdout, /flow\.claim: trusted-user.*app-role-policy\.json \(iot:CreateProvisioningClaim on the template\)/);
+  assert.match(init.stdout, /flow\.claim: trusted-user[^\n]*\n[^\n]*app-role-policy\.json \(iot:CreateProvisioningClaim on the template\)/);
   const claimPolicy = readFileSync(path.join(dir, 'claim-policy.json'), 'utf8');
   assert.match(claimPolicy, /topic\/\$aws\/provisioning-templates\/my-fleet\/provision\/\*/);
   const again = await runCli(['init', 'aws', '--dir', dir]);

@@ -46,7 +46,8 @@ export function commandInitAws(a: InitArgs): number {
     out(`  ${fleetsim} run ${path.join(dir, SCENARIO_FILE)}               # >100 devices need --confirm`);
     out(`  ${fleetsim} cleanup ${path.join(reports, '<run-id>')}          # delete what the run created`);
     out('fleetsim itself needs no IAM permissions to run; cleanup needs iot:List*, iot:Detach*, iot:UpdateCertificate, iot:Delete{Thing,Certificate}.');
-    out(`With flow.claim: trusted-user, the credentials fleetsim runs with play the installer app: they need ${path.join(dir, APP_POLICY_FILE)} (iot:CreateProvisioningClaim on the template).`);
+    out('With flow.claim: trusted-user, the credentials fleetsim runs with play the installer app; they need');
+    out(`${path.join(dir, APP_POLICY_FILE)} (iot:CreateProvisioningClaim on the template).`);
     return ExitCode.Pass;
   } catch (e) {
     return reportError(e);

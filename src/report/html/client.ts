@@ -132,7 +132,7 @@ export const CLIENT_SCRIPT = `
       var r = view.rejections;
       return { type: 'bar', data: { labels: r.map(function (x) { return x.label; }),
           datasets: [{ label: 'rejections', data: r.map(function (x) { return x.count; }),
-            backgroundColor: r.map(function (x) { return x.statusCode === 429 ? COLORS.throttled : COLORS.rejected; }) }] },
+            backgroundColor: r.map(function (x) { return x.throttled ? COLORS.throttled : COLORS.rejected; }) }] },
         options: { indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } } };
     },
     attempts: function () {

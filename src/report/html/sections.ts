@@ -161,7 +161,7 @@ function outcomes(v: HtmlView, esc: Esc): string {
   else cells.push(`<div><h2>Outcomes</h2><p class="hint">Every device ends provisioned, failed (with its reason) or dropped.</p>${canvas('outcomes', 'device outcomes', esc)}</div>`);
   if (v.rejections.length === 0) lines.push('No request was rejected.');
   else if (v.rejections.length === 1) lines.push(`All ${v.rejections[0]?.count} rejections: ${v.rejections[0]?.label}.`);
-  else cells.push(`<div><h2>Rejections by API and code</h2><p class="hint">statusCode and errorCode as the target sent them; 429 in amber.</p>${canvas('rejections', 'rejections by API and code', esc)}</div>`);
+  else cells.push(`<div><h2>Rejections by API and code</h2><p class="hint">statusCode and errorCode as the target sent them; throttling (429, a ThrottlingException, a CONNACK refused for rate) in amber.</p>${canvas('rejections', 'rejections by API and code', esc)}</div>`);
   if (v.retries.labels.length === 0) lines.push('This report does not record retries per device.');
   else if (v.retries.retried === 0) lines.push(`No device needed a retry.${perFlow}`);
   else cells.push(`<div><h2>Retries per device</h2><p class="hint">How many retries each device needed (step retries and flow restarts).${esc(perFlow)}</p>${canvas('retries', 'retries per device', esc)}</div>`);

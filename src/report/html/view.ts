@@ -4,6 +4,7 @@
  * outcomes, rejections, attempts, generator health, checks, analysis and the comparison.
  * Every chart series is plain arrays, so the page only has to draw.
  */
+import { isThrottleRejection } from '../../analysis/api-series.js';
 import { arrivalCurve } from '../../load/models/index.js';
 import YAML from 'yaml';
 import { LatencyHistogram } from '../../metrics/histogram.js';
@@ -47,7 +48,7 @@ export interface HtmlView {
   activity: { started: number[]; provisioned: number[]; failed: number[]; dropped: number[] };
   latency: { percentiles: string[]; steps: Array<{ step: string; count: number; valuesMs: number[] }> };
   stepsTable: Array<{ step: string; count: number; p50: number; p90: number; p99: number; max: number }>;
-  rejections: Array<{ label: string; api: string; statusCode: number; errorCode: string; count: number; messages: Array<{ message: string; count: number }>; otherMessages: number }>;
+  rejections: Array<{ label: string; api: string; statusCode: number; errorCode: string; throttled: boolean; count: number; messages: Array<{ message: string; count: number }>; otherMessages: number }>;
   attempts: { labels: string[]; values: number[] };
   /** retries per device (0, 1, 2…): devices; requestsPerFlow = requests one flow makes without retries */
   retries: { labels: string[]; values: number[]; requestsPerFlow: number | null; retried: number };
@@ -210,6 +211,8 @@ export function buildHtmlView(r: RunReport): HtmlView {
       api: x.api,
       statusCode: x.statusCode,
       errorCode: x.errorCode,
+      // the analysis's own rule: 429, a ThrottlingException (HTTP 400 on the control plane), a CONNACK refused for rate
+      throttled: isThrottleRejection(x.api, String(x.statusCode), x.errorCode),
       count: x.count,
       messages: x.messages ?? [],
       otherMessages: x.otherMessages ?? 0,

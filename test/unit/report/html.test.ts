@@ -72,6 +72,23 @@ test('per-second rates per API: throttled is rejected with 429, seconds line up'
   assert.deepEqual(view.outcomes.labels, ['provisioned']);
 });
 
+test('rejection bars: throttling is amber whatever its form (429, a control-plane ThrottlingException 400, a CONNACK refused for rate)', () => {
+  const r = sampleReport({ devices: 30, throttle: 2 });
+  r.rejections = [
+    { api: 'RegisterThing', statusCode: 429, errorCode: 'ThrottlingException', count: 5 },
+    { api: 'CreateProvisioningClaim', statusCode: 400, errorCode: 'ThrottlingException', count: 4 },
+    { api: 'CreateProvisioningClaim', statusCode: 400, errorCode: 'InvalidRequestException', count: 3 },
+    { api: 'RegisterThing', statusCode: 400, errorCode: 'InvalidRequest', count: 2 },
+  ];
+  const view = buildHtmlView(r);
+  assert.deepEqual(view.rejections.map((x) => [x.label, x.throttled]), [
+    ['RegisterThing 429 ThrottlingException', true],
+    ['CreateProvisioningClaim 400 ThrottlingException', true],
+    ['CreateProvisioningClaim 400 InvalidRequestException', false],
+    ['RegisterThing 400 InvalidRequest', false],
+  ]);
+});
+
 test('first screen: throttled share, plateau against the emulator quota, throttled span, provision time, p99, failures', () => {
   const r = sampleReport({ devices: 60, throttle: 2 });
   // the view reads only the emulator's quotas
