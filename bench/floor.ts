@@ -21,11 +21,12 @@
  *                            [--workers 1] [--only floor,fleetsim,sdk] [--scaling] [--baseline <dist>]
  * --baseline <dist>: also run another build of fleetsim (its compiled dist folder, e.g. main's), in
  *   the same alternating rounds, for a before/after that the machine's load cannot skew.
- *   FLEETSIM_BENCH_PROF=<dir> writes a V8 CPU profile of each contender process (and its threads) to <dir>.
+ *   FLEETSIM_BENCH_PROF=<dir> writes a V8 CPU profile of each contender process (and its threads) to <dir>;
+ *   FLEETSIM_BENCH_NODE_FLAGS='--trace-deopt ...' passes node/V8 flags to each contender process.
  * --scaling: fleetsim only, --workers 1 and 2 alternating (docs/benchmarks-perf.md).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, createSecureContext, type SecureContext } from 'node:tls';
@@ -46,7 +47,7 @@ interface EmulatorInfo {
   issued: Array<{ cert: string; key: string }>;
 }
 
-type Contender = 'floor' | 'fleetsim' | 'sdk';
+type Contender = 'floor' | 'floor-close' | 'fleetsim' | 'sdk';
 
 interface Job {
   contender: Contender;
@@ -72,12 +73,43 @@ interface RoundResult {
   startupCpuMs: number;
   /** process start to the first device (fleetsim: to the run's t=0) */
   startupWallMs: number;
+  /** fleetsim: where the wall time to t=0 went (ms): process start to importing the library, the import, loading the scenario, runScenario to t=0 */
+  startupParts?: { toImport: number; importLib: number; loadScenario: number; runToT0: number };
+  /** the steady window's CPU by thread (Linux): main thread, the busiest other (fleetsim: the generator worker), the rest (GC helpers, libuv pool) */
+  threads?: { main: number; busiest: number; rest: number };
 }
 
 const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+/** CPU ms of each thread of this process (Linux: /proc/self/task; empty elsewhere). */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields 14 and 15 (utime, stime) in clock ticks; f[0] is field 3
+      out.set(tid, ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK);
+    }
+  } catch {
+    /* not Linux */
+  }
+  return out;
+}
+const CLK_TCK = 100;
+
+/** Splits the CPU between two threadCpu() samples: this (main) thread, the busiest other thread, the rest. */
+function threadSplit(a: Map<string, number>, b: Map<string, number>): { main: number; busiest: number; rest: number } {
+  const main = String(process.pid);
+  const deltas = [...b].map(([tid, ms]) => ({ tid, ms: ms - (a.get(tid) ?? 0) }));
+  const m = deltas.find((d) => d.tid === main)?.ms ?? 0;
+  const others = deltas.filter((d) => d.tid !== main).sort((x, y) => y.ms - x.ms);
+  const busiest = others[0]?.ms ?? 0;
+  return { main: m, busiest, rest: others.slice(1).reduce((s, d) => s + d.ms, 0) };
+}
+
 /** ms since this process started */
 const sinceStart = (): number => performance.now();
 
@@ -95,7 +127,7 @@ async function closedLoop(n: number, concurrency: number, one: (i: number) => Pr
   let done = 0;
   let failed = 0;
   let firstError: string | undefined;
-  let mark: { cpu: number; wall: number; done: number } | undefined;
+  let mark: { cpu: number; wall: number; done: number; threads: Map<string, number> } | undefined;
   const startupWallMs = sinceStart();
   const worker = async () => {
     while (next < n) {
@@ -107,12 +139,12 @@ async function closedLoop(n: number, concurrency: number, one: (i: number) => Pr
         firstError ??= (err as Error).message;
       }
       done++;
-      if (done === from) mark = { cpu: cpuMs(), wall: performance.now(), done };
+      if (done === from) mark = { cpu: cpuMs(), wall: performance.now(), done, threads: threadCpu() };
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
-  const end = { cpu: cpuMs(), wall: performance.now() };
-  const m = mark ?? { cpu: 0, wall: 0, done: 0 };
+  const end = { cpu: cpuMs(), wall: performance.now(), threads: threadCpu() };
+  const m = mark ?? { cpu: 0, wall: 0, done: 0, threads: new Map<string, number>() };
   const steadyDevices = n - m.done;
   const steadyCpuMs = end.cpu - m.cpu;
   const r: RoundResult = {
@@ -123,6 +155,7 @@ async function closedLoop(n: number, concurrency: number, one: (i: number) => Pr
     steadyWallMs: end.wall - m.wall,
     startupCpuMs: m.cpu - (steadyCpuMs / steadyDevices) * m.done,
     startupWallMs,
+    threads: threadSplit(m.threads, end.threads),
   };
   if (firstError !== undefined) r.firstError = firstError;
   return r;
@@ -131,11 +164,22 @@ async function closedLoop(n: number, concurrency: number, one: (i: number) => Pr
 // ---------------------------------------------------------------------------------------------
 // (a) the floor
 
-function handshake(e: EmulatorInfo, secureContext: SecureContext): Promise<void> {
+/**
+ * One handshake. `graceful`: then close as a client that used the connection does (fleetsim,
+ * the SDK): read what the server sent after the handshake (its TLS 1.3 session tickets), send
+ * close_notify and wait for the server's close; otherwise the socket is destroyed at once.
+ */
+function handshake(e: EmulatorInfo, secureContext: SecureContext, graceful = false): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port: e.port, secureContext, rejectUnauthorized: true }, () => {
-      s.destroy();
-      resolve();
+      if (!graceful) {
+        s.destroy();
+        resolve();
+        return;
+      }
+      s.once('close', () => resolve());
+      s.resume();
+      s.end();
     });
     s.once('error', reject);
   });
@@ -143,11 +187,12 @@ function handshake(e: EmulatorInfo, secureContext: SecureContext): Promise<void>
 
 async function runFloor(job: Job): Promise<RoundResult> {
   const e = job.emulator;
+  const graceful = job.contender === 'floor-close';
   const claim = createSecureContext({ cert: e.claimCertPem, key: e.claimKeyPem, ca: e.caPem });
   return closedLoop(job.devices, job.concurrency, async (i) => {
-    await handshake(e, claim);
+    await handshake(e, claim, graceful);
     const c = e.issued[i % e.issued.length]!;
-    await handshake(e, createSecureContext({ cert: c.cert, key: c.key, ca: e.caPem }));
+    await handshake(e, createSecureContext({ cert: c.cert, key: c.key, ca: e.caPem }), graceful);
   });
 }
 
@@ -181,7 +226,9 @@ async function floorParts(e: EmulatorInfo): Promise<{ issuedContext: number; caS
 // (b) fleetsim
 
 async function runFleetsim(job: Job): Promise<RoundResult> {
+  const tImport = performance.now();
   const lib = (job.indexJs === undefined ? await import('../src/index.js') : await import(pathToFileURL(job.indexJs).href)) as typeof import('../src/index.js');
+  const tImported = performance.now();
   const { loadScenario, runScenario, targetStarter } = lib;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fleetsim-floor-'));
   try {
@@ -216,15 +263,17 @@ load:
   concurrency: ${job.concurrency}
 `,
     );
+    const tLoad = performance.now();
     const loaded = await loadScenario(file);
+    const tRun = performance.now();
     const from = Math.floor(job.devices * STEADY_FROM);
-    const ticks: Array<{ cpu: number; done: number; wall: number }> = [];
+    const ticks: Array<{ cpu: number; done: number; wall: number; threads: Map<string, number> }> = [];
     const { report } = await runScenario({
       loaded,
       startTarget: targetStarter(loaded),
       outDir: path.join(dir, 'out'),
       workers: job.workers,
-      onProgress: (p) => ticks.push({ cpu: cpuMs(), done: p.provisioned + p.failed + p.dropped, wall: performance.now() }),
+      onProgress: (p) => ticks.push({ cpu: cpuMs(), done: p.provisioned + p.failed + p.dropped, wall: performance.now(), threads: threadCpu() }),
     });
     const startupWallMs = Date.parse(report.startedAt) - performance.timeOrigin;
     // the steady window: from the first tick with 20% done to the last tick before all were done
@@ -232,12 +281,14 @@ load:
     const last = [...ticks].reverse().find((t) => t.done < job.devices) ?? ticks[ticks.length - 1];
     const failed = job.devices - report.outcomes.provisioned;
     const r: RoundResult = { ok: report.outcomes.provisioned, failed, steadyDevices: 0, steadyCpuMs: 0, steadyWallMs: 0, startupCpuMs: Number.NaN, startupWallMs };
+    r.startupParts = { toImport: tImport, importLib: tImported - tImport, loadScenario: tRun - tLoad, runToT0: startupWallMs - tRun };
     if (failed > 0) r.firstError = Object.keys(report.outcomes.failed)[0] ?? Object.keys(report.outcomes.dropped)[0] ?? 'failed';
     if (first !== undefined && last !== undefined && last.done > first.done) {
       r.steadyDevices = last.done - first.done;
       r.steadyCpuMs = last.cpu - first.cpu;
       r.steadyWallMs = last.wall - first.wall;
       r.startupCpuMs = first.cpu - (r.steadyCpuMs / r.steadyDevices) * first.done;
+      r.threads = threadSplit(first.threads, last.threads);
     }
     return r;
   } finally {
@@ -360,6 +411,8 @@ function runRound(job: Job): Promise<RoundResult> {
     // FLEETSIM_BENCH_PROF=<dir>: a V8 CPU profile of every contender process (and its threads) in <dir>
     const prof = process.env.FLEETSIM_BENCH_PROF;
     const execArgv = prof === undefined || prof === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', prof];
+    // FLEETSIM_BENCH_NODE_FLAGS: more node/V8 flags for every contender process (e.g. --trace-deopt)
+    execArgv.push(...(process.env.FLEETSIM_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''));
     const child = fork(SELF, ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
     const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
     child.once('message', (m: RoundResult | { error: string }) => {
@@ -378,7 +431,7 @@ function runRound(job: Job): Promise<RoundResult> {
 async function child(): Promise<void> {
   const job = await new Promise<Job>((resolve) => process.once('message', (m: Job) => resolve(m)));
   try {
-    const run = job.contender === 'floor' ? runFloor : job.contender === 'fleetsim' ? runFleetsim : runSdk;
+    const run = job.contender === 'floor' || job.contender === 'floor-close' ? runFloor : job.contender === 'fleetsim' ? runFleetsim : runSdk;
     const r = await run(job);
     process.send?.(r, () => process.exit(0));
   } catch (err) {
@@ -414,7 +467,7 @@ export async function main(): Promise<void> {
   const workers = arg('workers', 1);
   const scaling = process.argv.includes('--scaling');
   const oi = process.argv.indexOf('--only');
-  const only = oi > 0 ? (process.argv[oi + 1] ?? '').split(',') : ['floor', 'fleetsim', 'sdk'];
+  const only = oi > 0 ? (process.argv[oi + 1] ?? '').split(',') : ['floor', 'floor-close', 'fleetsim', 'sdk'];
   console.log(
     `fleetsim vs floor vs SDK: node ${process.version}, ${os.cpus().length} CPUs, load average ${os
       .loadavg()
@@ -434,6 +487,9 @@ export async function main(): Promise<void> {
     }
   } else {
     if (only.includes('floor')) lanes.push({ label: '(a) floor', job: (r) => ({ contender: 'floor', emulator: e, devices, concurrency, workers, tag: tag('f', r) }), results: [] });
+    if (only.includes('floor-close')) {
+      lanes.push({ label: "(a') floor, graceful close", job: (r) => ({ contender: 'floor-close', emulator: e, devices, concurrency, workers, tag: tag('fc', r) }), results: [] });
+    }
     if (only.includes('fleetsim')) {
       lanes.push({ label: `(b) fleetsim${workers === 1 ? '' : ` --workers ${workers}`}`, job: (r) => ({ contender: 'fleetsim', emulator: e, devices, concurrency, workers, tag: tag('b', r) }), results: [] });
     }
@@ -458,7 +514,14 @@ export async function main(): Promise<void> {
         const failed = r.failed > 0 ? `, ${r.failed} FAILED (${r.firstError ?? '?'})` : '';
         console.log(
           `  round ${round} ${lane.label.padEnd(22)} ${fmt(perDevice(r))} ms CPU/device, ${fmt(rate(r), 0)} devices/s over ${r.steadyDevices} devices; ` +
-            `start-up ${fmt(r.startupCpuMs, 0)} ms CPU, ${fmt(r.startupWallMs, 0)} ms wall${failed}`,
+            `start-up ${fmt(r.startupCpuMs, 0)} ms CPU, ${fmt(r.startupWallMs, 0)} ms wall${failed}` +
+            (r.threads === undefined || r.steadyDevices === 0
+              ? ''
+              : `\n      by thread, ms/device: main ${fmt(r.threads.main / r.steadyDevices)}, busiest other ${fmt(r.threads.busiest / r.steadyDevices)}, rest ${fmt(r.threads.rest / r.steadyDevices)}`) +
+            (r.startupParts === undefined
+              ? ''
+              : `\n      to t=0, ms: process start to import ${fmt(r.startupParts.toImport, 0)}, import the library ${fmt(r.startupParts.importLib, 0)}, ` +
+                `load the scenario ${fmt(r.startupParts.loadScenario, 0)}, runScenario to t=0 ${fmt(r.startupParts.runToT0, 0)} (target, worker threads ready, warm-up)`),
         );
       }
     }
@@ -488,6 +551,11 @@ export async function main(): Promise<void> {
   const [a, b, c] = [summary.find((s) => s.label.startsWith('(a)')), summary.find((s) => s.label.startsWith('(b)')), summary.find((s) => s.label.startsWith('(c)'))];
   if (b !== undefined && a !== undefined) {
     console.log(`  fleetsim/floor: CPU per device ${fmt(b.cpu / a.cpu)} (goal ≤ 1.05), devices/s ${fmt(b.rate / a.rate)}`);
+  }
+  const a2 = summary.find((s) => s.label.startsWith("(a')"));
+  if (a2 !== undefined && a !== undefined) {
+    console.log(`  the graceful close (session tickets read, close_notify both ways): ${fmt(a2.cpu - a.cpu)} ms per device (two connections) above the floor`);
+    if (b !== undefined) console.log(`  fleetsim/(floor, graceful close): CPU per device ${fmt(b.cpu / a2.cpu)}`);
   }
   const b0 = summary.find((s) => s.label.startsWith('(b0)'));
   if (b !== undefined && b0 !== undefined) {

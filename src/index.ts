@@ -3,7 +3,7 @@
  * only: the wiring lives in the modules named here. Nothing here reads argv, prints or exits.
  */
 export { EXAMPLE_TEMPLATE, loadScenario, type LoadedScenario, type ScenarioOverrides } from './scenario/load.js';
-export { startEmulator, type Emulator, type EmulatorOptions } from './emulator/emulator.js';
+export type { Emulator, EmulatorOptions } from './emulator/emulator.js';
 export type { TrafficEvent, TrafficObserver } from './emulator/traffic.js';
 export { runScenario, runFolder, newRunId, defaultWorkers, type RunOptions, type RunOutcome } from './orchestrator/run.js';
 export { describeLoad } from './load/models/index.js';
@@ -27,7 +27,8 @@ export { sweepAxis, type SweepOptions, type SweepOutcome } from './orchestrator/
 export { formatSweepTable, writeSweepReport, type SweepReport, type SweepRow } from './report/sweep.js';
 
 // the standalone emulator (`fleetsim emulator`)
-export { startStandaloneEmulator, exampleParameters, type StandaloneEmulator, type StandaloneOptions, type TemplateSource } from './emulator/hosting/standalone.js';
+export type { StandaloneEmulator, StandaloneOptions, TemplateSource } from './emulator/hosting/standalone.js';
+export { exampleParameters } from './emulator/hosting/example-parameters.js';
 export { resolveEmulatorSection, type EmulatorFlagSettings } from './emulator/hosting/settings.js';
 export type { KeyAlgorithm } from './emulator/pki/index.js';
 
@@ -38,3 +39,19 @@ export { checksFailed, formatFailedChecks } from './report/console-analysis.js';
 
 // errors: every bad input is an InputError (exit 2); a run that could not complete a RunError (exit 3)
 export { FleetsimError, InputError, RunError, type ValidationIssue } from './util/errors.js';
+
+// The emulator's code (broker, PKI, registry: ~0.1 s to load) is loaded when one is started here,
+// not when the library is imported: a run hosts its embedded emulator in a thread of its own
+// (target/emulator.ts), so a run's main thread never needs it.
+type EmulatorModule = typeof import('./emulator/emulator.js');
+type StandaloneModule = typeof import('./emulator/hosting/standalone.js');
+
+/** Start an emulator in this thread. */
+export async function startEmulator(...args: Parameters<EmulatorModule['startEmulator']>): ReturnType<EmulatorModule['startEmulator']> {
+  return (await import('./emulator/emulator.js')).startEmulator(...args);
+}
+
+/** `fleetsim emulator`: the emulator with its files in a folder. */
+export async function startStandaloneEmulator(...args: Parameters<StandaloneModule['startStandaloneEmulator']>): ReturnType<StandaloneModule['startStandaloneEmulator']> {
+  return (await import('./emulator/hosting/standalone.js')).startStandaloneEmulator(...args);
+}

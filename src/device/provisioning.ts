@@ -15,7 +15,7 @@ import type { DeviceContext } from './context.js';
 import type { DeviceConnection } from './connection.js';
 import { certificateApi, registerThingBody } from './decisions.js';
 import { Interrupted, StepFailure, type FailedStep } from './failure.js';
-import { createDeviceCsr } from './identity.js';
+import { loadCsrSupport } from './csr-support.js';
 
 /** What RegisterThing gave the device. */
 export interface Registration {
@@ -62,7 +62,7 @@ export async function provisionWithClaim(d: DeviceContext, onRegistered: (r: Reg
       ({ privateKey: privateKeyPem, certificatePem, certificateOwnershipToken: token } = res);
       state.certificateId = res.certificateId;
     } else {
-      const csr = await createDeviceCsr(flow.keyAlgorithm, spec.clientId);
+      const csr = await (await loadCsrSupport()).createDeviceCsr(flow.keyAlgorithm, spec.clientId);
       privateKeyPem = csr.privateKeyPem;
       const res = await steps.run('create_certificate', async () =>
         exchange.call(await ensure([certTopics]), certApi, { certificateSigningRequest: csr.csrPem }),

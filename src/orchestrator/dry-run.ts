@@ -6,13 +6,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { closeAppClients, loadAppSdk } from '../device/app-claim.js';
-import { VirtualDevice } from '../device/device.js';
 import type { StepObservation } from '../device/types.js';
 import { MetricsRecorder, type Outcome } from '../metrics/recorder.js';
 import { redactScenario, type LoadedScenario } from '../scenario/load.js';
 import { CredentialsWriter, prepareCredentialsDir } from './credentials.js';
 import { deviceTargetFor } from './device-target.js';
-import { makeDeviceSpec } from './generator.js';
 import { newRunId, type StartedTarget } from './run.js';
 
 export const DRY_RUN_FILE = 'dry-run.json';
@@ -56,8 +54,17 @@ export async function dryRunScenario(o: DryRunOptions): Promise<{ result: DryRun
   mkdirSync(runDir, { recursive: true });
   const writer = o.saveCredentialsDir === undefined ? undefined : new CredentialsWriter(prepareCredentialsDir(o.saveCredentialsDir));
 
+  // the device code (MQTT.js, and the CSR flow's x509 code) is loaded here, not when the library
+  // is imported: `fleetsim run` without --dry-run runs devices in worker threads only
+  const [{ VirtualDevice }, { makeDeviceSpec }, { certificateApi }, { loadCsrSupport }] = await Promise.all([
+    import('../device/device.js'),
+    import('./generator.js'),
+    import('../device/decisions.js'),
+    import('../device/csr-support.js'),
+  ]);
   // provisioning by trusted user: the app's AWS SDK is loaded before the device's clock starts
   if (s.flow.claim === 'trusted-user') await loadAppSdk();
+  if (certificateApi(s.flow) === 'CreateCertificateFromCsr') await loadCsrSupport();
   const target = await o.startTarget();
   o.onTarget?.(target.label);
   const startedAt = new Date().toISOString();

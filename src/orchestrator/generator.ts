@@ -9,6 +9,8 @@ import { inSegment, segmentIndexRange, shareCount } from '../load/split.js';
 import { renderPattern } from '../util/patterns.js';
 import type { DeviceResult, DeviceSettings, DeviceSpec } from '../device/types.js';
 import { loadAppSdk } from '../device/app-claim.js';
+import { loadCsrSupport } from '../device/csr-support.js';
+import { certificateApi } from '../device/decisions.js';
 import { CredentialsWriter } from './credentials.js';
 import { deviceTargetFor } from './device-target.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -90,6 +92,8 @@ export class Generator {
     const slots = Math.max(1, shareCount(shareCount(totalSlots, segment.shard, segment.shards), segment.worker, segment.workers));
     // provisioning by trusted user: the apps' AWS SDK is loaded before the first arrival
     if (s.flow.claim === 'trusted-user') await loadAppSdk();
+    // CreateCertificateFromCsr: the key and CSR code too (runs on CreateKeysAndCertificate never load it)
+    if (certificateApi(s.flow) === 'CreateCertificateFromCsr') await loadCsrSupport();
     this.timer = setInterval(() => this.flush(), PROGRESS_INTERVAL_MS);
     let maxTimer: NodeJS.Timeout | undefined;
     if (s.load.maxDuration !== undefined) {

@@ -7,7 +7,43 @@ import { SegmentRemaining } from '../load/split.js';
 import { emptySnapshot, type MetricsSnapshot } from '../metrics/snapshot.js';
 import type { DeviceResult } from '../device/types.js';
 import type { Scenario } from '../scenario/schema.js';
-import { WORKER_PROTOCOL_VERSION, type GeneratorHealth, type ProgressEvent, type TargetInfo, type WorkerCommand, type WorkerEvent } from './protocol.js';
+import { WORKER_PROTOCOL_VERSION, type GeneratorHealth, type ProgressEvent, type TargetInfo, type WorkerCommand, type WorkerEvent, type WorkerPreload } from './protocol.js';
+
+/** A worker thread started ahead of its work: its module loading overlaps the target's start. */
+export interface SpawnedWorker {
+  worker: Worker;
+  /** resolves when the worker is ready for its start command, or has failed or exited (never rejects) */
+  ready: Promise<void>;
+  /** what happened before the pool watched it */
+  early: { error?: Error; exitCode?: number };
+}
+
+const ENTRY = new URL('./worker-entry.js', import.meta.url);
+
+/** Start `n` generator worker threads now; `WorkerPool.run` gives them their work. */
+export function spawnWorkers(n: number, preload: WorkerPreload = { appSdk: false, csr: false }): SpawnedWorker[] {
+  return Array.from({ length: n }, (_, w) => {
+    const worker = new Worker(ENTRY, { workerData: { worker: w, preload } });
+    const early: SpawnedWorker['early'] = {};
+    const ready = new Promise<void>((resolve) => {
+      const onMessage = (e: WorkerEvent) => {
+        if (e.type !== 'ready') return;
+        worker.off('message', onMessage);
+        resolve();
+      };
+      worker.on('message', onMessage);
+      worker.once('error', (err) => {
+        early.error = err;
+        resolve();
+      });
+      worker.once('exit', (code) => {
+        early.exitCode = code;
+        resolve();
+      });
+    });
+    return { worker, ready, early };
+  });
+}
 
 export interface PoolOptions {
   runId: string;
@@ -23,6 +59,8 @@ export interface PoolOptions {
   onProgress: (e: ProgressEvent) => void;
   /** synthetic outcomes for devices of a dead worker */
   onCrashOutcomes: (worker: number, snapshot: MetricsSnapshot, results: DeviceResult[], message: string) => void;
+  /** threads started earlier (spawnWorkers, one per worker); started by run() when absent */
+  spawned?: SpawnedWorker[];
 }
 
 interface WorkerState {
@@ -34,8 +72,6 @@ interface WorkerState {
   done: boolean;
   lastHealth?: GeneratorHealth;
 }
-
-const ENTRY = new URL('./worker-entry.js', import.meta.url);
 
 export class WorkerPool {
   private states: WorkerState[] = [];
@@ -50,12 +86,13 @@ export class WorkerPool {
   run(): Promise<void> {
     const { o } = this;
     const waits: Promise<void>[] = [];
+    const spawned = o.spawned ?? spawnWorkers(o.workers);
     for (let w = 0; w < o.workers; w++) {
       const pending = new SegmentRemaining(o.scenario.fleet.devices, { shard: o.shard, shards: o.shards, worker: w, workers: o.workers });
-      const worker = new Worker(ENTRY, { workerData: { worker: w } });
+      const { worker, early } = spawned[w]!;
       const st: WorkerState = { worker, index: w, pending, started: new Set(), done: false };
       this.states.push(st);
-      waits.push(this.watch(st));
+      waits.push(this.watch(st, early));
       const cmd: WorkerCommand = {
         type: 'start',
         version: WORKER_PROTOCOL_VERSION,
@@ -83,9 +120,9 @@ export class WorkerPool {
     await Promise.all(this.states.map((st) => st.worker.terminate()));
   }
 
-  private watch(st: WorkerState): Promise<void> {
+  private watch(st: WorkerState, early: SpawnedWorker['early']): Promise<void> {
     return new Promise<void>((resolve) => {
-      let fatal: string | undefined;
+      let fatal: string | undefined = early.error === undefined ? undefined : (early.error.stack ?? early.error.message);
       st.worker.on('message', (e: WorkerEvent) => {
         switch (e.type) {
           case 'progress':
@@ -110,7 +147,7 @@ export class WorkerPool {
       st.worker.on('error', (err) => {
         fatal = err.stack ?? err.message;
       });
-      st.worker.on('exit', (code) => {
+      const onExit = (code: number) => {
         if (this.terminating && st.pending.size > 0) {
           this.accountForCrash(st, this.terminateReason, this.terminateReason);
         } else if (!st.done || st.pending.size > 0) {
@@ -120,7 +157,10 @@ export class WorkerPool {
           if (this.o.onWorkerCrash === 'stop' && !this.stopping) this.stop('worker_crashed');
         }
         resolve();
-      });
+      };
+      // a thread that died before the pool watched it (while loading) is accounted for now
+      if (early.exitCode !== undefined) onExit(early.exitCode);
+      else st.worker.on('exit', onExit);
     });
   }
 

@@ -72,4 +72,18 @@ export interface FatalEvent {
   message: string;
 }
 
-export type WorkerEvent = ProgressEvent | DoneEvent | FatalEvent;
+/** The worker's modules are loaded (and what its flow needs before t=0): it can take its start command. */
+export interface ReadyEvent {
+  type: 'ready';
+  worker: number;
+}
+
+/** What a worker loads before it says it is ready (workerData, decided from the scenario). */
+export interface WorkerPreload {
+  /** flow.claim trusted-user: the apps' AWS SDK */
+  appSdk: boolean;
+  /** flow.certificate csr: the key and CSR code */
+  csr: boolean;
+}
+
+export type WorkerEvent = ProgressEvent | DoneEvent | FatalEvent | ReadyEvent;

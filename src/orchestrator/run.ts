@@ -19,7 +19,7 @@ import { ensureOutputDir } from '../util/out-dir.js';
 import { checkCapacity } from './preflight.js';
 import { prepareCredentialsDir } from './credentials.js';
 import type { DeviceResult } from '../device/types.js';
-import { WorkerPool } from './pool.js';
+import { spawnWorkers, WorkerPool, type SpawnedWorker } from './pool.js';
 import { throttledTotal } from '../analysis/api-series.js';
 import { createRunGuard, type StopDecision } from './run-guard.js';
 import type { TargetInfo } from './protocol.js';
@@ -48,7 +48,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (p: ProgressView) => void;
   onWorkerCrash?: 'continue' | 'stop';
-  /** delay before the first arrival, so every worker is ready at t=0 */
+  /** delay from every worker thread being ready (modules loaded) to t=0 (default 50 ms: the start command's hop) */
   warmupMs?: number;
   /** test seam: called once the worker pool has started */
   onPoolStarted?: (pool: WorkerPool) => void;
@@ -125,14 +125,25 @@ function eventsFailureWarning(file: string, description: string, runDir: string)
 export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const plan = planRun(o);
   const credentialsDir = o.saveCredentialsDir === undefined ? undefined : prepareCredentialsDir(o.saveCredentialsDir);
-  const target = await o.startTarget({ runDir: plan.runDir });
+  // the worker threads load their modules while the target starts; t=0 follows the later of the two
+  const { scenario } = o.loaded;
+  const spawned = spawnWorkers(plan.workers, { appSdk: scenario.flow.claim === 'trusted-user', csr: scenario.flow.certificate === 'csr' });
+  const discard = () => Promise.all(spawned.map((sp) => sp.worker.terminate())).then(() => undefined);
+  let target: StartedTarget;
+  try {
+    target = await o.startTarget({ runDir: plan.runDir });
+  } catch (err) {
+    await discard();
+    throw err;
+  }
+  await workersReady(spawned);
   const log = openRunLog(o, plan, target);
   const metaFailure = log.events.failure;
   if (metaFailure !== undefined) {
-    await target.close().catch(() => undefined);
+    await Promise.all([target.close().catch(() => undefined), discard()]);
     throw new RunError('EVENTS_WRITE_FAILED', `cannot write ${log.events.file}: ${metaFailure.description}; the run was not started`);
   }
-  const driven = await driveLoad(o, plan, target, log, credentialsDir);
+  const driven = await driveLoad(o, plan, target, log, credentialsDir, spawned);
   await closeTarget(target, log);
   return finishRun(plan, log, driven);
 }
@@ -142,6 +153,19 @@ export function runFolder(loaded: LoadedScenario, o: { outDir?: string | undefin
   const shard = o.shard ?? { shard: 0, shards: 1 };
   const outDir = path.resolve(o.outDir ?? path.resolve(loaded.baseDir, '..', loaded.scenario.report.dir));
   return shard.shards === 1 ? path.join(outDir, o.runId) : path.join(outDir, o.runId, `shard-${shard.shard + 1}-of-${shard.shards}`);
+}
+
+/** How long t=0 waits for a worker thread that has not said it is ready (it is then watched like any other). */
+const READY_TIMEOUT_MS = 30_000;
+
+/** Every spawned worker ready (or dead: the pool accounts for it), at most READY_TIMEOUT_MS. */
+async function workersReady(spawned: SpawnedWorker[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, READY_TIMEOUT_MS);
+  });
+  await Promise.race([Promise.all(spawned.map((sp) => sp.ready)), timeout]);
+  clearTimeout(timer);
 }
 
 /** The run folder, this shard's devices and workers; throws (InputError) when the run does not fit this machine. */
@@ -183,7 +207,7 @@ function openRunLog(o: RunOptions, plan: RunPlan, target: StartedTarget): RunLog
     events.append(e);
     state.apply(e);
   };
-  const startMs = Date.now() + (o.warmupMs ?? 300);
+  const startMs = Date.now() + (o.warmupMs ?? 50);
   record({
     type: 'meta',
     schemaVersion: 1,
@@ -217,9 +241,9 @@ interface LiveCounters {
 }
 
 /** Runs the worker pool to the end, recording its reports; never throws (the pool's error is returned). */
-async function driveLoad(o: RunOptions, plan: RunPlan, target: StartedTarget, log: RunLog, credentialsDir: string | undefined): Promise<Driven> {
+async function driveLoad(o: RunOptions, plan: RunPlan, target: StartedTarget, log: RunLog, credentialsDir: string | undefined, spawned: SpawnedWorker[]): Promise<Driven> {
   const live: LiveCounters = { peakRss: process.memoryUsage().rss, inFlight: new Map(), starts: 0, provisioned: 0, requests: 0 };
-  const pool = createPool(o, plan, target, log, credentialsDir, live);
+  const pool = createPool(o, plan, target, log, credentialsDir, live, spawned);
   const stops = watchStops(o, plan, pool, log);
   const ticker = setInterval(() => {
     const elapsed = Date.now() - log.startMs;
@@ -241,8 +265,9 @@ async function driveLoad(o: RunOptions, plan: RunPlan, target: StartedTarget, lo
   return { pool, runError, interrupted: stops.interrupted, stopped: stops.stopped, peakRss: live.peakRss };
 }
 
-function createPool(o: RunOptions, plan: RunPlan, target: StartedTarget, log: RunLog, credentialsDir: string | undefined, live: LiveCounters): WorkerPool {
+function createPool(o: RunOptions, plan: RunPlan, target: StartedTarget, log: RunLog, credentialsDir: string | undefined, live: LiveCounters, spawned: SpawnedWorker[]): WorkerPool {
   return new WorkerPool({
+    spawned,
     runId: plan.runId,
     scenario: o.loaded.scenario,
     shard: plan.shard.shard,

@@ -1,15 +1,22 @@
 /** Generator worker thread entry. The only module that touches parentPort. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { closeAppClients } from '../device/app-claim.js';
+import { closeAppClients, loadAppSdk } from '../device/app-claim.js';
+import { loadCsrSupport } from '../device/csr-support.js';
 import { Generator } from './generator.js';
-import { WORKER_PROTOCOL_VERSION, type WorkerCommand, type WorkerEvent } from './protocol.js';
+import { WORKER_PROTOCOL_VERSION, type WorkerCommand, type WorkerEvent, type WorkerPreload } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker-entry must run in a worker thread');
-const workerIndex = (workerData as { worker: number }).worker;
+const { worker: workerIndex, preload } = workerData as { worker: number; preload?: WorkerPreload };
 let generator: Generator | undefined;
 
 const send = (e: WorkerEvent): void => port.postMessage(e);
+
+// the modules are loaded: load what the flow needs later too, then tell the main thread, which
+// sets t=0 once every worker is ready (a failed load is the generator's to report, at its start)
+void Promise.all([preload?.appSdk === true ? loadAppSdk() : undefined, preload?.csr === true ? loadCsrSupport() : undefined])
+  .catch(() => undefined)
+  .then(() => send({ type: 'ready', worker: workerIndex }));
 
 port.on('message', (cmd: WorkerCommand) => {
   switch (cmd.type) {

@@ -23,9 +23,9 @@ import { buildClaimPolicyDocument } from '../policy/claim-policy.js';
 import { STANDALONE_STATS_WINDOW_SECONDS } from '../provisioning/server-stats.js';
 import { Registry } from '../registry/index.js';
 import type { LoadedTemplate } from '../templates/index.js';
-import { CERTIFICATE_ID_PARAMETER } from '../templates/types.js';
 import { emulatorOptionsFor, resolveEmulatorSection, type EmulatorFlagSettings } from './settings.js';
 import { readTemplateFiles, type TemplateFileEntry } from './template-files.js';
+export { exampleParameters } from './example-parameters.js';
 
 export const STANDALONE_FILES = {
   rootCa: 'root-ca.pem',
@@ -129,16 +129,6 @@ function filesIn(dir: string, stateFile: string | undefined): StandaloneFiles {
     claimPolicy: f(STANDALONE_FILES.claimPolicy),
     state: stateFile === undefined ? f(STANDALONE_FILES.state) : path.resolve(stateFile),
   };
-}
-
-/** Example RegisterThing parameters for a template: every parameter the device must send, without a Default. */
-export function exampleParameters(t: LoadedTemplate): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, def] of Object.entries(t.body.Parameters)) {
-    if (name === CERTIFICATE_ID_PARAMETER || def.Default !== undefined) continue;
-    out[name] = /serial/i.test(name) ? '1' : 'value';
-  }
-  return out;
 }
 
 /** Write a file with `mode`, whatever the umask, replacing what was there. */
