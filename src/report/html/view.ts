@@ -190,7 +190,8 @@ export function buildHtmlView(r: RunReport): HtmlView {
     startedAt: r.startedAt,
     durationMs: r.durationMs,
     target: r.target,
-    plan: r.plan,
+    // a trace's console sparkline reads as a solid bar in the page's font: the rates chart draws the trace instead
+    plan: r.plan.replace(/ ?\[[\u2581-\u2588]+\]/g, ''),
     devices: r.devices,
     shard: r.shard.index === 0 ? `merged from ${r.shard.count} shards` : r.shard.count === 1 ? 'unsharded' : `shard ${r.shard.index} of ${r.shard.count}`,
     outcomes: {

@@ -72,6 +72,12 @@ test('per-second rates per API: throttled is rejected with 429, seconds line up'
   assert.deepEqual(view.outcomes.labels, ['provisioned']);
 });
 
+test('the header leaves out a trace sparkline (the rates chart draws the trace)', () => {
+  const r = sampleReport({ devices: 30, throttle: 2 });
+  r.plan = 'trace model: t.json (600 arrivals) [\u2581\u2583\u2588\u2581]; replayed at 4x';
+  assert.equal(buildHtmlView(r).plan, 'trace model: t.json (600 arrivals); replayed at 4x');
+});
+
 test('rejection bars: throttling is amber whatever its form (429, a control-plane ThrottlingException 400, a CONNACK refused for rate)', () => {
   const r = sampleReport({ devices: 30, throttle: 2 });
   r.rejections = [
