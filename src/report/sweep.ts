@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { InputError } from '../util/errors.js';
+import { escapeHtml } from './html.js';
 import type { RunReport } from './types.js';
 
 export interface SweepRow {
@@ -167,7 +168,7 @@ export function sweepConclusion(s: SweepReport): string {
     : `${s.path}=${all.value} is the first value that provisioned all ${s.devices} devices (in ${dur(all.timeToProvisionAllMs)}, p99 ${dur(all.provision?.p99)}).`;
 }
 
-const esc = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const esc = escapeHtml;
 
 /** One chart: time to provision all and p99 provision (lines, seconds, left), throttled share (bars, right), out of retries (labels). */
 function sweepChart(s: SweepReport): string {

@@ -13,24 +13,13 @@ import YAML from 'yaml';
 import { loadScenario, prepareTarget } from '../../src/index.js';
 import { reportError } from '../../src/cli/output.js';
 import { InputError } from '../../src/util/errors.js';
+import { createRandom } from '../../src/util/random.js';
 import { REPO_ROOT } from '../helpers/emulator.js';
 import { runCli } from '../helpers/cli.js';
 
 const CASES = 300;
 const SEED = 0x12_2026;
 const STACK = /\n\s+at .+:\d+:\d+|\bat (?:async )?[\w.<>]+ \(/;
-
-/** mulberry32: small, seeded, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -191,7 +180,7 @@ function makeCase(i: number, rnd: () => number): Case {
 }
 
 function generateCases(): Case[] {
-  const rnd = prng(SEED);
+  const rnd = createRandom(SEED);
   return Array.from({ length: CASES }, (_, i) => makeCase(i, rnd));
 }
 

@@ -6,7 +6,7 @@
 import type { ProvisioningApi } from '../../protocol/index.js';
 import { ReasonCode } from '../broker/index.js';
 import { FleetsimError } from '../../util/errors.js';
-import { deriveRandom, pickSeed, type Random } from './random.js';
+import { deriveRandom, pickSeed, type Random } from '../../util/random.js';
 
 /** MQTT 5 DISCONNECT reason code of an injected disconnect (AWS's is not documented). */
 export const FAULT_DISCONNECT_REASON = ReasonCode.unspecifiedError;

@@ -5,7 +5,7 @@
  */
 import type { ProvisioningApi } from '../../protocol/index.js';
 import { FleetsimError } from '../../util/errors.js';
-import { deriveRandom, type Random } from './random.js';
+import { deriveRandom, type Random } from '../../util/random.js';
 
 export type LatencySpec = { fixed: number } | { uniform: [number, number] } | { p50: number; p99: number };
 

@@ -1,4 +1,6 @@
 import YAML from 'yaml';
+import { createRandom } from '../../util/random.js';
+import { round } from '../../util/round.js';
 
 /**
  * Recorded arrivals for the `trace` load model (load/models/trace.ts), from four kinds of file:
@@ -138,7 +140,7 @@ export function parseTimestamps(text: string): ParsedTrace {
   if (problems.length > 0) fail(problems);
   if (times.length === 0) fail([{ at: 'file', message: 'has no arrivals (empty, or only comments)' }]);
   const zero = kind.value === 'iso' ? (times[0] as number) : 0;
-  const offsetsMs = times.map((t) => round3(t - zero));
+  const offsetsMs = times.map((t) => round(t - zero));
   const out: ParsedTrace = { format: 'timestamps', offsetsMs, endMs: (offsetsMs[offsetsMs.length - 1] as number) + 1, notes: [] };
   if (kind.value === 'iso') out.startedAt = new Date(zero).toISOString();
   return out;
@@ -198,13 +200,13 @@ export function parseCounts(text: string, opts: ParseOptions): ParsedTrace {
 /** Arrivals of count rows: `even` puts the i-th of k at t + i·interval/k; `random` draws seeded uniform times in the interval. */
 export function spreadCounts(rows: CountRow[], intervalMs: number, opts: ParseOptions): number[] {
   const out: number[] = [];
-  const random = mulberry32(opts.seed ?? 1);
+  const random = createRandom(opts.seed ?? 1);
   for (const r of rows) {
     if (opts.spread === 'random') {
       const times = Array.from({ length: r.count }, () => r.t + random() * intervalMs).sort((a, b) => a - b);
-      for (const t of times) out.push(round3(t));
+      for (const t of times) out.push(round(t));
     } else {
-      for (let i = 0; i < r.count; i++) out.push(round3(r.t + (i * intervalMs) / r.count));
+      for (let i = 0; i < r.count; i++) out.push(round(r.t + (i * intervalMs) / r.count));
     }
   }
   return out;
@@ -331,20 +333,4 @@ export function parseTrace(format: TraceFormat, text: string, opts: ParseOptions
     case 'events':
       return parseEventsTrace(text);
   }
-}
-
-function round3(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same spread. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -4,7 +4,7 @@
  * Every payload stays under AWS IoT's 128 KB message limit.
  */
 import { encode as cborEncode } from 'cborg';
-import { createRandom, type Random } from '../../../src/emulator/shaping/random.js';
+import { createRandom, type Random } from '../../../src/util/random.js';
 
 const cbor = { encode: (v: unknown): Uint8Array => cborEncode(v) };
 

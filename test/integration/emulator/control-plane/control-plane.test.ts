@@ -14,7 +14,6 @@ import {
   DetachPolicyCommand,
   DetachThingPrincipalCommand,
   InvalidRequestException,
-  IoTClient,
   ListAttachedPoliciesCommand,
   ListCertificatesCommand,
   ListPrincipalThingsCommand,
@@ -27,22 +26,8 @@ import {
 } from '@aws-sdk/client-iot';
 import { startControlPlane } from '../../../../src/emulator/control-plane/index.js';
 import { Registry } from '../../../../src/emulator/registry/index.js';
+import { rejection, sdkClient } from '../../../helpers/control-plane.js';
 import { runTestDevice, startTestEmulator } from '../../../helpers/emulator.js';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
-function sdkClient(endpoint: string): IoTClient {
-  return new IoTClient({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { $metadata: { httpStatusCode?: number } };
-  }
-  assert.fail('expected the call to fail');
-}
 
 test('the AWS SDK IoT client lists, describes and tears down what provisioning created', { timeout: 60_000 }, async (t) => {
   const emu = await startTestEmulator({ controlPlane: { port: 0 } });

@@ -11,32 +11,17 @@ import {
   CreateProvisioningClaimCommand,
   DescribeCertificateCommand,
   InvalidRequestException,
-  IoTClient,
   ListAttachedPoliciesCommand,
   ResourceNotFoundException,
   ThrottlingException,
   type CreateProvisioningClaimCommandOutput,
 } from '@aws-sdk/client-iot';
+import { rejection, sdkClient } from '../../../helpers/control-plane.js';
 import { exampleTemplateBody, runTestDevice, startTestEmulator, TEMPLATE_NAME } from '../../../helpers/emulator.js';
 import type { Emulator } from '../../../../src/emulator/emulator.js';
 import type { DeviceTarget } from '../../../../src/device/types.js';
 import { CLAIM_VALIDITY_MS } from '../../../../src/protocol/trusted-user.js';
 import { MetricsRecorder } from '../../../../src/metrics/recorder.js';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
-function sdkClient(endpoint: string): IoTClient {
-  return new IoTClient({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'app', secretAccessKey: 'app' }, maxAttempts: 1 });
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { $metadata: { httpStatusCode?: number } };
-  }
-  assert.fail('expected the call to fail');
-}
 
 /** A device target whose claim is the temporary claim certificate and key. */
 function claimTarget(emu: Emulator, claim: CreateProvisioningClaimCommandOutput): DeviceTarget {
@@ -52,7 +37,7 @@ function claimTarget(emu: Emulator, claim: CreateProvisioningClaimCommandOutput)
 test('CreateProvisioningClaim returns a temporary claim of AWS\'s shape that provisions a device', { timeout: 60_000 }, async (t) => {
   const emu = await startTestEmulator({ controlPlane: { port: 0 } });
   t.after(() => emu.close());
-  const iot = sdkClient(emu.controlPlaneUrl as string);
+  const iot = sdkClient(emu.controlPlaneUrl as string, 'app');
   t.after(() => iot.destroy());
 
   const before = Date.now();
@@ -91,7 +76,7 @@ test('an expired temporary claim cannot connect, and an open claim connection is
   const emu = await startTestEmulator({ controlPlane: { port: 0 }, now });
   emuRef = emu;
   t.after(() => emu.close());
-  const iot = sdkClient(emu.controlPlaneUrl as string);
+  const iot = sdkClient(emu.controlPlaneUrl as string, 'app');
   t.after(() => iot.destroy());
 
   const claim = await iot.send(new CreateProvisioningClaimCommand({ templateName: TEMPLATE_NAME }));
@@ -119,7 +104,7 @@ test('a temporary claim for template A cannot use template B\'s topics', { timeo
     ],
   });
   t.after(() => emu.close());
-  const iot = sdkClient(emu.controlPlaneUrl as string);
+  const iot = sdkClient(emu.controlPlaneUrl as string, 'app');
   t.after(() => iot.destroy());
 
   const claimA = await iot.send(new CreateProvisioningClaimCommand({ templateName: 'template-A' }));
@@ -142,7 +127,7 @@ test('CreateProvisioningClaim answers AWS\'s errors: unknown template 404, bad n
     ],
   });
   t.after(() => emu.close());
-  const iot = sdkClient(emu.controlPlaneUrl as string);
+  const iot = sdkClient(emu.controlPlaneUrl as string, 'app');
   t.after(() => iot.destroy());
 
   const unknown = await rejection(iot.send(new CreateProvisioningClaimCommand({ templateName: 'no-such-template' })));
@@ -161,7 +146,7 @@ test('CreateProvisioningClaim answers AWS\'s errors: unknown template 404, bad n
 test('the CreateProvisioningClaim quota answers ThrottlingException', { timeout: 30_000 }, async (t) => {
   const emu = await startTestEmulator({ controlPlane: { port: 0 }, quotas: { CreateProvisioningClaim: { rate: 0.001, burst: 2 } } });
   t.after(() => emu.close());
-  const iot = sdkClient(emu.controlPlaneUrl as string);
+  const iot = sdkClient(emu.controlPlaneUrl as string, 'app');
   t.after(() => iot.destroy());
 
   await iot.send(new CreateProvisioningClaimCommand({ templateName: TEMPLATE_NAME }));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLatencySampler, Latency, LatencySettingError } from '../../../../src/emulator/shaping/latency.js';
 import { Faults, FaultSettingError } from '../../../../src/emulator/shaping/faults.js';
-import { createRandom } from '../../../../src/emulator/shaping/random.js';
+import { createRandom } from '../../../../src/util/random.js';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

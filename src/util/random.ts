@@ -1,6 +1,6 @@
 /**
- * A small seeded PRNG (mulberry32) so fault injection and latency are reproducible: the same seed
- * gives the same sequence of decisions. Not for cryptography.
+ * A small seeded PRNG (mulberry32) so fault injection, latency and trace spreading are
+ * reproducible: the same seed gives the same sequence. Not for cryptography.
  */
 
 export type Random = () => number;
