@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { startStandaloneEmulator } from '../src/index.js';
+import { RELEASE_POLICY, type MemoryReleaseEvent } from '../src/emulator/hosting/memory-release.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,10 +32,16 @@ export interface SoakMemory {
   certificates: number;
   openTokens: number;
   perSecondEntries: number;
+  /** malloc_trim calls so far (fleetsim emulator's memory release) */
+  releases: number;
+  /** the longest of them so far, ms (the event loop waits for it) */
+  releaseMsMax: number;
+  /** the trims since the last measurement */
+  trims: MemoryReleaseEvent[];
 }
 
 export type SoakServerMessage =
-  | { kind: 'ready'; port: number; caPem: string; claimCertPem: string; claimKeyPem: string }
+  | { kind: 'ready'; port: number; caPem: string; claimCertPem: string; claimKeyPem: string; memoryRelease: string }
   | { kind: 'memory'; memory: SoakMemory }
   | { kind: 'error'; message: string };
 
@@ -64,12 +71,21 @@ const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fleetsim-soak-'));
+  let releaseMsMax = 0;
+  const trims: MemoryReleaseEvent[] = [];
   const s = await startStandaloneEmulator({
     dir,
     host: '127.0.0.1',
     port: 0,
     templates: [{ name: 'fleet-prov-test-template', file: path.join(ROOT, 'scenarios', 'templates', 'fleet-prov-test-template.json') }],
+    releaseMemory: !process.argv.includes('--no-release-memory'),
+    onMemoryRelease: (r) => {
+      releaseMsMax = Math.max(releaseMsMax, r.ms);
+      trims.push(r);
+    },
   });
+  // an idle emulator after a burst: with memory release on, long enough for the burst to count as settled and the trim to run
+  const settleMs = s.memoryRelease.active ? RELEASE_POLICY.quietMs + 2 * RELEASE_POLICY.tickMs : 500;
   const e = s.emulator;
   const send = (m: SoakServerMessage) => process.send?.(m);
   process.on('message', (m: { kind: 'measure' | 'stop'; cycle?: number }) => {
@@ -82,7 +98,7 @@ async function main(): Promise<void> {
     }
     void (async () => {
       // sockets closing on the server side and timers firing: let them, then collect twice
-      await settle(500);
+      await settle(settleMs);
       gc?.();
       await settle(100);
       gc?.();
@@ -103,6 +119,9 @@ async function main(): Promise<void> {
           certificates: st.registry.certificates,
           openTokens: st.openTokens,
           perSecondEntries: Object.keys(st.perSecond).length,
+          releases: s.memoryReleases(),
+          releaseMsMax,
+          trims: trims.splice(0),
         },
       });
       if (SNAPSHOT_DIR !== undefined && m.cycle !== undefined && SNAPSHOT_CYCLES.has(m.cycle)) {
@@ -110,7 +129,7 @@ async function main(): Promise<void> {
       }
     })();
   });
-  send({ kind: 'ready', port: e.port, caPem: e.caPem, claimCertPem: e.claim.certificatePem, claimKeyPem: e.claim.privateKeyPem });
+  send({ kind: 'ready', port: e.port, caPem: e.caPem, claimCertPem: e.claim.certificatePem, claimKeyPem: e.claim.privateKeyPem, memoryRelease: s.memoryRelease.active ? `on, ${s.memoryRelease.how}` : s.memoryRelease.why });
 }
 
 main().catch((err: unknown) => {

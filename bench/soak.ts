@@ -9,7 +9,10 @@
  * 2 (cycle 1 pays for JIT, TLS and pool warm-up). Prints numbers; asserts nothing; loopback only;
  * every loop bounded.
  *
- *   node dist/bench/soak.js [--cycles 10] [--connections 500] [--provisions 25] [--in-flight 50]
+ * The emulator hands freed memory back to the OS as `fleetsim emulator` does (glibc malloc_trim once
+ * a burst of closes settles); --no-release-memory measures it without, as before that existed.
+ *
+ *   node dist/bench/soak.js [--cycles 10] [--connections 500] [--provisions 25] [--in-flight 50] [--no-release-memory]
  */
 import { fork, spawnSync } from 'node:child_process';
 import tls from 'node:tls';
@@ -183,7 +186,8 @@ function verdict(rows: readonly SoakMemory[], trimmed: readonly SoakMemory[] = [
 }
 
 async function main(): Promise<void> {
-  const child = fork(SERVER_SCRIPT, [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const serverArgs = process.argv.includes('--no-release-memory') ? ['--no-release-memory'] : [];
+  const child = fork(SERVER_SCRIPT, serverArgs, { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const messages: SoakServerMessage[] = [];
   let waiting: ((m: SoakServerMessage) => void) | undefined;
   child.on('message', (m: SoakServerMessage) => {
@@ -211,12 +215,13 @@ async function main(): Promise<void> {
     if (ready.kind !== 'ready') throw new Error(`the emulator did not start: ${ready.kind === 'error' ? ready.message : ready.kind}`);
     const ep: Endpoint = { port: ready.port, ctx: tls.createSecureContext({ ca: ready.caPem, cert: ready.claimCertPem, key: ready.claimKeyPem }) };
     console.log(`soak: ${cycles} cycles of ${connections} connections (${inFlight} connecting at a time) and ${provisions} provisioning flows, against a standalone emulator (pid ${child.pid}) on 127.0.0.1:${ep.port}`);
+    console.log(`memory release: ${ready.memoryRelease}`);
     const start = await measure();
     const mallocEnv = Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_') || k === 'GLIBC_TUNABLES' || k === 'LD_PRELOAD');
     if (mallocEnv.length > 0) console.log(`allocator settings: ${mallocEnv.map(([k, v]) => `${k}=${v}`).join(' ')}`);
     console.log(`idle at start: RSS ${mb(start.rss)} MiB, heap ${mb(start.heapUsed)} MiB`);
     console.log(
-      `cycle   RSS MiB  anon MiB  heap MiB  heap total  external  arrayBuf${trimProbe ? '  RSS trimmed' : ''}  conns ok/failed  provisioned ok/failed  open conns  certificates  things  per-second entries  took`,
+      `cycle   RSS MiB  anon MiB  heap MiB  heap total  external  arrayBuf${trimProbe ? '  RSS trimmed' : ''}  conns ok/failed  provisioned ok/failed  open conns  certificates  things  per-second entries  trims  longest trim  took`,
     );
     const rows: SoakMemory[] = [];
     const trimmedRows: SoakMemory[] = [];
@@ -235,9 +240,12 @@ async function main(): Promise<void> {
       }
       const anon = m.rssAnon < 0 ? 'n/a' : mb(m.rssAnon);
       console.log(
-        `${String(cycle).padStart(5)}  ${mb(m.rss).padStart(8)}  ${anon.padStart(8)}  ${mb(m.heapUsed).padStart(8)}  ${mb(m.heapTotal).padStart(10)}  ${mb(m.external).padStart(8)}  ${mb(m.arrayBuffers).padStart(8)}${trimmed}  ${`${conn.ok}/${conn.failed}`.padStart(15)}  ${`${prov.ok}/${prov.failed}`.padStart(21)}  ${String(m.connections).padStart(10)}  ${String(m.certificates).padStart(12)}  ${String(m.things).padStart(6)}  ${String(m.perSecondEntries).padStart(18)}  ${took.padStart(4)} s`,
+        `${String(cycle).padStart(5)}  ${mb(m.rss).padStart(8)}  ${anon.padStart(8)}  ${mb(m.heapUsed).padStart(8)}  ${mb(m.heapTotal).padStart(10)}  ${mb(m.external).padStart(8)}  ${mb(m.arrayBuffers).padStart(8)}${trimmed}  ${`${conn.ok}/${conn.failed}`.padStart(15)}  ${`${prov.ok}/${prov.failed}`.padStart(21)}  ${String(m.connections).padStart(10)}  ${String(m.certificates).padStart(12)}  ${String(m.things).padStart(6)}  ${String(m.perSecondEntries).padStart(18)}  ${String(m.releases).padStart(5)}  ${`${m.releaseMsMax.toFixed(1)} ms`.padStart(12)}  ${took.padStart(4)} s`,
       );
       if (prov.firstError !== undefined) console.log(`       first provisioning error: ${prov.firstError}`);
+      for (const r of m.trims) {
+        console.log(`       trim (${r.reason}, ${r.closed} closed): RSS ${mb(r.rssBefore)} → ${mb(r.rssAfter)} MiB in ${r.ms.toFixed(1)} ms`);
+      }
     }
     for (const line of verdict(rows, trimmedRows)) console.log(line);
   } finally {

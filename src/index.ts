@@ -28,6 +28,7 @@ export { formatSweepTable, writeSweepReport, type SweepReport, type SweepRow } f
 
 // the standalone emulator (`fleetsim emulator`)
 export type { StandaloneEmulator, StandaloneOptions, TemplateSource } from './emulator/hosting/standalone.js';
+export type { MemoryReleaseEvent, MemoryReleaseStatus } from './emulator/hosting/memory-release.js';
 export { exampleParameters } from './emulator/hosting/example-parameters.js';
 export { resolveEmulatorSection, type EmulatorFlagSettings } from './emulator/hosting/settings.js';
 export type { KeyAlgorithm } from './emulator/pki/index.js';

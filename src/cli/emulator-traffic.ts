@@ -1,9 +1,9 @@
 /**
  * `fleetsim emulator`'s traffic lines: with --verbose one line per connect, disconnect, subscribe,
  * request and reply (as `mosquitto -v` does); without it, a one-line summary every 10 s while
- * devices are talking to it.
+ * devices are talking to it. With --verbose also a line each time freed memory goes back to the OS.
  */
-import type { TrafficEvent } from '../index.js';
+import type { MemoryReleaseEvent, TrafficEvent } from '../index.js';
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 const clock = (d: Date, ms: boolean): string => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${ms ? `.${pad(d.getMilliseconds(), 3)}` : ''}`;
@@ -26,6 +26,14 @@ export function formatTrafficEvent(e: TrafficEvent, at: Date = new Date()): stri
       return `${head}  ${e.topic}  ${status}  ${Math.round(e.latencyMs)} ms${fate}`;
     }
   }
+}
+
+const mib = (bytes: number) => Math.round(bytes / 1048576);
+
+/** `--verbose`: one line per trim of freed memory, in the traffic lines' columns. */
+export function formatMemoryRelease(e: MemoryReleaseEvent, at: Date = new Date()): string {
+  const rss = e.returned ? `RSS ${mib(e.rssBefore)} → ${mib(e.rssAfter)} MiB` : `RSS ${mib(e.rssAfter)} MiB, nothing returned`;
+  return `${clock(at, true)}  ${'memory'.padEnd(10)} ${e.closed} closed (${e.reason}): ${rss}, ${e.ms.toFixed(1)} ms`;
 }
 
 /** Counts since the last summary; take() gives the line, or nothing when there was no traffic. */

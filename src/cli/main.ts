@@ -222,9 +222,11 @@ async function main(argv: string[]): Promise<number> {
           .option('thing-group', { type: 'string', array: true, default: [], describe: 'a thing group that exists (repeatable); when given, templates naming another fail RegisterThing' })
           .option('thing-type', { type: 'string', array: true, default: [], describe: 'a thing type that exists (repeatable); when given, templates naming another fail RegisterThing' })
           .option('tls-session-resumption', { type: 'boolean', describe: 'resume TLS sessions from tickets (off: every connect is a full handshake; AWS does not document it)' })
-          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'one line per connect, disconnect, subscribe, request and reply (default: a summary every 10 s while there is traffic)' }),
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'one line per connect, disconnect, subscribe, request and reply (default: a summary every 10 s while there is traffic)' })
+          .option('release-memory', { type: 'boolean', default: true, describe: 'hand memory freed by closed connections back to the OS (Linux, glibc; --no-release-memory: leave it to the allocator)' }),
       async (args) => {
         code = await commandEmulator({
+          releaseMemory: args['release-memory'],
           port: args.port,
           host: args.host,
           dir: args.dir,

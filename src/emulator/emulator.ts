@@ -88,6 +88,8 @@ export interface Emulator {
   /** the control-plane API's base URL, when started */
   controlPlaneUrl?: string;
   stats(): EmulatorStats;
+  /** MQTT (TCP) connections closed so far, failed TLS handshakes included */
+  closedConnections(): number;
   close(): Promise<void>;
 }
 
@@ -281,6 +283,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<Emulator> {
     claim: { certificatePem: pki.claim.cert.certificatePem, privateKeyPem: pki.claim.keys.privateKeyPem, certificateId: pki.claim.cert.certificateId },
     registry,
     stats: () => snapshotStats(running),
+    closedConnections: () => server.countClosedConnections(),
     async close() {
       await controlPlane?.close();
       await closeMqtt();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { EXAMPLE_TEMPLATE, exampleParameters, InputError, startStandaloneEmulator, type KeyAlgorithm, type StandaloneEmulator, type TemplateSource } from '../../index.js';
 import { ExitCode } from '../exit-codes.js';
 import { err, out, reportError } from '../output.js';
-import { formatTrafficEvent, TrafficSummary } from '../emulator-traffic.js';
+import { formatMemoryRelease, formatTrafficEvent, TrafficSummary } from '../emulator-traffic.js';
 
 /** seconds between traffic summaries without --verbose */
 const SUMMARY_EVERY_SEC = 10;
@@ -30,6 +30,8 @@ export interface EmulatorArgs {
   thingType: string[];
   /** one line per connect, disconnect, subscribe, request and reply */
   verbose: boolean;
+  /** glibc malloc_trim after connections close */
+  releaseMemory: boolean;
 }
 
 /** `name=file`, or `file` alone (name: the file name without .json). */
@@ -85,6 +87,7 @@ function printBanner(s: StandaloneEmulator, a: EmulatorArgs): void {
   out(`  templates      ${s.templates.map((t) => (t.hook === undefined ? t.name : `${t.name} (hook ${hookOf(t.hook)})`)).join(', ')}`);
   if (s.templates.some((t) => t.hook !== undefined)) out(`  hook logs      ${path.join(f.dir, 'logs')}/<template>/ (one CloudWatch-style log stream per execution environment)`);
   out(`  state          ${f.state} (${restored})`);
+  out(`  memory         ${s.memoryRelease.active ? s.memoryRelease.how : s.memoryRelease.why}`);
   if (a.thingGroup.length > 0) out(`  thing groups   ${a.thingGroup.join(', ')} (templates naming another fail RegisterThing)`);
   if (a.thingType.length > 0) out(`  thing types    ${a.thingType.join(', ')} (templates naming another fail RegisterThing)`);
   if (e.controlPlaneUrl !== undefined) out(`  control plane  ${e.controlPlaneUrl} (AWS SDK IoT client: endpoint ${e.controlPlaneUrl}, any credentials)`);
@@ -156,6 +159,8 @@ export async function commandEmulator(a: EmulatorArgs): Promise<number> {
       ...(a.tlsSessionResumption === undefined ? {} : { tlsSessionResumption: a.tlsSessionResumption }),
       ...(a.thingGroup.length === 0 ? {} : { thingGroups: a.thingGroup }),
       ...(a.thingType.length === 0 ? {} : { thingTypes: a.thingType }),
+      releaseMemory: a.releaseMemory,
+      ...(a.verbose ? { onMemoryRelease: (e) => out(formatMemoryRelease(e)) } : {}),
     });
     printBanner(s, a);
     if (a.verbose) out('--verbose: one line per connect, disconnect, subscribe, request and reply');

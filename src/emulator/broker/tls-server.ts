@@ -40,6 +40,8 @@ export interface TlsBrokerServer {
   updateCa(ca: string[]): void;
   /** number of failed TLS handshakes so far (no cert, unknown CA, ALPN mismatch, timeout) */
   countHandshakeFailures(): number;
+  /** TCP connections closed so far, failed handshakes included */
+  countClosedConnections(): number;
   /** stops listening and destroys remaining sockets; call broker.close() first for a graceful v5 DISCONNECT */
   close(): Promise<void>;
 }
@@ -74,6 +76,7 @@ export async function createTlsBrokerServer(broker: Broker, opts: TlsBrokerServe
   const host = opts.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
   let handshakeFailures = 0;
+  let closedConnections = 0;
   const peerCertificates = new PeerCertificateCache();
   const server = tls.createServer({
     ...buildContextOptions(opts, opts.ca),
@@ -85,7 +88,10 @@ export async function createTlsBrokerServer(broker: Broker, opts: TlsBrokerServe
 
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      closedConnections++;
+    });
   });
   server.on('tlsClientError', (_err: Error, socket: tls.TLSSocket) => {
     handshakeFailures++;
@@ -116,6 +122,7 @@ export async function createTlsBrokerServer(broker: Broker, opts: TlsBrokerServe
       server.setSecureContext(buildContextOptions(opts, ca));
     },
     countHandshakeFailures: () => handshakeFailures,
+    countClosedConnections: () => closedConnections,
     close(): Promise<void> {
       return new Promise((resolve) => {
         server.close(() => resolve());

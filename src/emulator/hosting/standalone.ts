@@ -25,6 +25,7 @@ import { Registry } from '../registry/index.js';
 import type { LoadedTemplate } from '../templates/index.js';
 import { emulatorOptionsFor, resolveEmulatorSection, type EmulatorFlagSettings } from './settings.js';
 import { readTemplateFiles, type TemplateFileEntry } from './template-files.js';
+import { loadMallocTrim, startMemoryRelease, type MemoryRelease, type MemoryReleaseEvent, type MemoryReleaseStatus, type ReleasePolicy, type TrimFunction } from './memory-release.js';
 export { exampleParameters } from './example-parameters.js';
 
 export const STANDALONE_FILES = {
@@ -58,6 +59,13 @@ export interface StandaloneOptions extends EmulatorFlagSettings {
   stateFile?: string;
   /** told of every connect, disconnect, subscribe, request and reply */
   observe?: TrafficObserver;
+  /** hand memory freed by closed connections back to the OS (glibc malloc_trim; default true) */
+  releaseMemory?: boolean;
+  /** told of every trim */
+  onMemoryRelease?: (e: MemoryReleaseEvent) => void;
+  /** tests: when to trim, and the trim function itself (or why there is none) */
+  memoryReleasePolicy?: ReleasePolicy;
+  mallocTrim?: TrimFunction | string;
 }
 
 export interface StandaloneFiles {
@@ -80,6 +88,10 @@ export interface StandaloneEmulator {
   restored: { things: number; certificates: number; policies: number } | undefined;
   /** the restored state holds certificates another CA signed: they cannot connect any more */
   foreignCertificates: boolean;
+  /** whether memory freed by closed connections goes back to the OS, and how or why not */
+  memoryRelease: MemoryReleaseStatus;
+  /** trims so far */
+  memoryReleases(): number;
   /** write the registry to the state file (atomic, 0600) */
   save(): Promise<void>;
   /** save, then stop the emulator */
@@ -234,6 +246,13 @@ export async function startStandaloneEmulator(o: StandaloneOptions): Promise<Sta
   );
   writeWithMode(files.claimPolicy, `${JSON.stringify(policy, null, 2)}\n`, 0o644);
 
+  const release: MemoryRelease = startMemoryRelease({
+    closedConnections: () => emulator.closedConnections(),
+    trim: o.releaseMemory === false ? 'kept by the allocator (--no-release-memory)' : (o.mallocTrim ?? (await loadMallocTrim())),
+    ...(o.memoryReleasePolicy === undefined ? {} : { policy: o.memoryReleasePolicy }),
+    ...(o.onMemoryRelease === undefined ? {} : { onRelease: o.onMemoryRelease }),
+  });
+
   let closed = false;
   const save = () => registry.saveTo(files.state);
   return {
@@ -243,10 +262,13 @@ export async function startStandaloneEmulator(o: StandaloneOptions): Promise<Sta
     reusedCa: reused,
     restored,
     foreignCertificates: foreign,
+    memoryRelease: release.status,
+    memoryReleases: () => release.trims(),
     save,
     async close() {
       if (closed) return;
       closed = true;
+      release.stop();
       try {
         await save();
       } finally {
