@@ -13,11 +13,11 @@
  *   keys Version / Id / Statement, the statement keys, Effect "Allow" | "Deny" (case sensitive),
  *   Action or NotAction and Resource or NotResource (one of each pair), a value that is one string
  *   or a list of strings, Version "2012-10-17" or "2008-10-17", the Condition map
- *   `{ operator: { key: value | [values] } }`, actions written `<service>:<action>`.
+ *   `{ operator: { key: value | [values] } }`, actions written `<service>:<action>`, resources ARNs
+ *   or `*`.
  * - IOTVARS: AWS IoT developer guide, "AWS IoT Core policy variables"
  *   (https://docs.aws.amazon.com/iot/latest/developerguide/iot-policy-variables.html): variables
  *   such as `${iot:Connection.Thing.ThingName}` go in Resource and Condition values.
- *
  * - LIM2019: AWS IoT developer guide limits table (awsdocs/aws-iot-docs developerguide/limits-iot.md,
  *   Nov 2019; aws-fleet-provisioning.md §6): a policy document holds at most 2048 characters,
  *   white space excluded.
@@ -25,7 +25,9 @@
  * Assumed (AWS publishes no IoT-specific rule; kept lenient so no policy AWS takes is refused):
  * a missing Version and an empty Statement list are accepted; Principal / NotPrincipal (resource
  * policies only in IAM; an IoT policy is attached to its principal) are reported as unknown keys;
- * Condition operators and keys are not checked by name, only the map's shape.
+ * Condition operators and keys are not checked by name, only the map's shape; an action or a
+ * resource is reported only when it can match nothing (wildcards may reach a `service:action` or
+ * an ARN, and the evaluator compares with those).
  */
 
 /** Maximum policy document size in characters, white space not counted (LIM2019). */
@@ -40,8 +42,16 @@ export const POLICY_VERSIONS: readonly string[] = ['2012-10-17', '2008-10-17'];
 export const POLICY_KEYS: readonly string[] = ['Version', 'Id', 'Statement'];
 export const STATEMENT_KEYS: readonly string[] = ['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition'];
 
-/** `*`, or `<service>:<action>` where the action may hold wildcards (IAMGRAMMAR action_string). */
-const ACTION_RE = /^(\*|[A-Za-z0-9-]+:\S*)$/;
+/** `<service>:<action>` (IAMGRAMMAR action_string); `*` and `?` are wildcards. */
+const ACTION_RE = /^[A-Za-z0-9-]+:\S*$/;
+
+/** The text before the first wildcard or policy variable: what every match starts with. */
+const staticPrefix = (s: string): string => s.split(/[*?]|\$\{/)[0] as string;
+/** True when `pattern` can match some string that starts with `start` (e.g. an ARN, which starts `arn:`). */
+const canStartWith = (pattern: string, start: string): boolean => {
+  const prefix = staticPrefix(pattern);
+  return prefix.startsWith(start) || (prefix.length < pattern.length && start.startsWith(prefix));
+};
 
 /** One statement as the evaluator reads it; `P` is how a pattern is held (the text here, compiled in the evaluator). A `not*` list is null when the statement uses the positive key. */
 export interface PolicyStatement<P = string> {
@@ -148,8 +158,9 @@ function readStrings(value: unknown, path: string, kind: 'Action' | 'Resource', 
   if (dynamic(value)) return [];
   const check = (s: string, at: string): void => {
     if (dynamic(s)) return;
-    if (kind === 'Action' && !ACTION_RE.test(s)) report(at, `action ${show(s)} must be "*" or "<service>:<action>", e.g. "iot:Publish"`);
-    if (kind === 'Resource' && s !== '*' && !s.startsWith('arn:')) report(at, `resource ${show(s)} must be "*" or an ARN such as "arn:aws:iot:<region>:<account>:topic/<topic>"`);
+    // only what can match nothing is reported: a wildcard may still reach a `service:action` or an ARN
+    if (kind === 'Action' && !ACTION_RE.test(s) && staticPrefix(s) === s) report(at, `action ${show(s)} matches no action: write "<service>:<action>", e.g. "iot:Publish", or "*"`);
+    if (kind === 'Resource' && !canStartWith(s, 'arn:')) report(at, `resource ${show(s)} matches no resource: write "*" or an ARN such as "arn:aws:iot:<region>:<account>:topic/<topic>"`);
   };
   if (typeof value === 'string') {
     check(value, path);

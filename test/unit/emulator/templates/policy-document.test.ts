@@ -69,10 +69,15 @@ test('an object document: Version, Statement, Effect, the Action and Resource pa
   assertIssues({ Statement: [{ Effect: 'Allow', Action: ['iot:Publish', 7, 'Publish'], Resource: { arn: 'x' }, Extra: 1 }] }, [
     [`${DOC}.Statement[0].Extra`, /unknown key; a statement has Sid, Effect, Action, NotAction, Resource, NotResource, Condition/],
     [`${DOC}.Statement[0].Action[1]`, /must be a string, not a number/],
-    [`${DOC}.Statement[0].Action[2]`, /action "Publish" must be "\*" or "<service>:<action>"/],
+    [`${DOC}.Statement[0].Action[2]`, /action "Publish" matches no action: write "<service>:<action>"/],
     [`${DOC}.Statement[0].Resource`, /must be a string or a list of strings, not an object/],
   ]);
-  assertIssues({ Statement: [{ ...CONNECT, Resource: 'client/a' }] }, [[`${DOC}.Statement[0].Resource`, /resource "client\/a" must be "\*" or an ARN/]]);
+  assertIssues({ Statement: [{ ...CONNECT, Resource: ['client/a', 'topic/*'] }] }, [
+    [`${DOC}.Statement[0].Resource[0]`, /resource "client\/a" matches no resource: write "\*" or an ARN/],
+    [`${DOC}.Statement[0].Resource[1]`, /resource "topic\/\*" matches no resource/],
+  ]);
+  // wildcards that can still reach an action or an ARN are accepted
+  assert.deepEqual(issuesOf({ Statement: [{ Effect: 'Allow', Action: ['*', 'iot:*', 'io*', 'iot:Publ?sh'], Resource: ['*', 'a*', '*:topic/x', 'arn:*', '${iot:ClientId}'] }] }), []);
   assertIssues({ Statement: [{ ...CONNECT, Condition: { StringEquals: 'x', StringLike: { 'iot:ClientId': { a: 1 } } } }] }, [
     [`${DOC}.Statement[0].Condition.StringEquals`, /must be an object of condition keys to values/],
     [`${DOC}.Statement[0].Condition.StringLike.iot:ClientId`, /must be a value or a list of values, not an object/],
