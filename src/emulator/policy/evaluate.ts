@@ -11,60 +11,32 @@
  * thousands of certificates sharing one policy compile it once.
  */
 import type { PolicyRecord } from '../registry/index.js';
+import { readPolicyDocument, type PolicyStatement } from '../../protocol/iot-policy.js';
 import { PolicyPattern, type PolicyVariables } from './pattern.js';
 
 export type IotAction = 'iot:Connect' | 'iot:Publish' | 'iot:Subscribe' | 'iot:Receive';
 export type PolicyDecision = 'allow' | 'explicitDeny' | 'implicitDeny';
 
-interface CompiledStatement {
-  allow: boolean;
-  conditional: boolean;
-  actions: PolicyPattern[];
-  notActions: PolicyPattern[] | null;
-  resources: PolicyPattern[];
-  notResources: PolicyPattern[] | null;
-}
+type CompiledStatement = PolicyStatement<PolicyPattern>;
 
 export interface CompiledPolicy {
   name: string;
   statements: CompiledStatement[];
 }
 
-function toStringList(v: unknown): string[] {
-  if (typeof v === 'string') return [v];
-  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
-  return [];
-}
-
-function compileStatement(raw: unknown): CompiledStatement | null {
-  if (typeof raw !== 'object' || raw === null) return null;
-  const s = raw as Record<string, unknown>;
-  if (s.Effect !== 'Allow' && s.Effect !== 'Deny') return null;
-  const patterns = (key: string, ci: boolean) => (key in s ? toStringList(s[key]).map((p) => new PolicyPattern(p, ci)) : null);
-  const actions = patterns('Action', true);
-  const notActions = patterns('NotAction', true);
-  const resources = patterns('Resource', false);
-  const notResources = patterns('NotResource', false);
-  if ((actions === null && notActions === null) || (resources === null && notResources === null)) return null;
-  return {
-    allow: s.Effect === 'Allow',
-    conditional: s.Condition !== undefined,
-    actions: actions ?? [],
-    notActions,
-    resources: resources ?? [],
-    notResources,
-  };
-}
-
-/** Compile a policy document; statements it cannot read are skipped (they grant nothing). */
+/** Compile a policy document; statements it cannot read are skipped (they grant nothing). The grammar is protocol/iot-policy.ts. */
 export function compilePolicyDocument(name: string, doc: unknown): CompiledPolicy {
-  const raw = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>).Statement : undefined;
-  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  const statements: CompiledStatement[] = [];
-  for (const st of list) {
-    const c = compileStatement(st);
-    if (c !== null) statements.push(c);
-  }
+  const statements = readPolicyDocument(doc).map((st): CompiledStatement => {
+    const patterns = (list: string[], ci: boolean) => list.map((p) => new PolicyPattern(p, ci));
+    return {
+      allow: st.allow,
+      conditional: st.conditional,
+      actions: patterns(st.actions, true),
+      notActions: st.notActions === null ? null : patterns(st.notActions, true),
+      resources: patterns(st.resources, false),
+      notResources: st.notResources === null ? null : patterns(st.notResources, false),
+    };
+  });
   return { name, statements };
 }
 

@@ -10,6 +10,7 @@
  * one that was already registered follows OverrideSettings.Status the same way.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { MAX_POLICY_DOCUMENT_CHARS, policyDocumentChars } from '../../protocol/iot-policy.js';
 import type { OverrideAction, RenderedProvisioning, RenderedThing } from '../templates/types.js';
 import {
   CertificateStateError,
@@ -142,9 +143,6 @@ function planThing(view: RegistryView, spec: RenderedThing, now: string): ThingR
 /** AWS IoT: at most 10 policies attached to one certificate (LIM2019) */
 export const MAX_POLICIES_PER_CERTIFICATE = 10;
 
-/** AWS IoT: a policy document has at most 2,048 characters, whitespace excluded (LIM2019) */
-export const MAX_POLICY_CHARS = 2048;
-
 function planPolicies(view: RegistryView, rendered: RenderedProvisioning, now: string, plan: ProvisioningPlan): void {
   for (const p of rendered.policies) {
     if (p.policyDocument === undefined) {
@@ -156,9 +154,9 @@ function planPolicies(view: RegistryView, rendered: RenderedProvisioning, now: s
       continue;
     }
     const name = p.policyName ?? policyNameForDocument(p.policyDocument);
-    const size = JSON.stringify(p.policyDocument).replace(/\s/g, '').length;
-    if (size > MAX_POLICY_CHARS) {
-      throw new InvalidRequestError(`the policy document of the template's resource "${p.logicalId}" has ${size} characters (without whitespace); AWS IoT allows ${MAX_POLICY_CHARS}`);
+    const size = policyDocumentChars(p.policyDocument);
+    if (size > MAX_POLICY_DOCUMENT_CHARS) {
+      throw new InvalidRequestError(`the policy document of the template's resource "${p.logicalId}" has ${size} characters (without whitespace); AWS IoT allows ${MAX_POLICY_DOCUMENT_CHARS}`);
     }
     if (view.getPolicy(name) === undefined && !plan.newPolicies.some((np) => np.policyName === name)) {
       const policyDocument = structuredClone(p.policyDocument);

@@ -2,12 +2,13 @@
  * Evaluation of `Ref` and the fleet-provisioning intrinsic functions (aws-fleet-provisioning.md §4.4):
  * Fn::Join, Fn::Select, Fn::Split, Fn::FindInMap, Fn::Sub. Pure; arbitrarily nested.
  */
+import { describeJsonType as describeType } from '../../protocol/iot-policy.js';
 import { CERTIFICATE_ID_PARAMETER, TemplateRenderError, type TemplateBody } from './types.js';
 
 export const SUPPORTED_FUNCTIONS = ['Ref', 'Fn::Join', 'Fn::Select', 'Fn::Split', 'Fn::FindInMap', 'Fn::Sub'] as const;
 
 /** Deeper nesting than this is refused, so a hand-built body cannot exhaust the stack. */
-const MAX_DEPTH = 64;
+export const MAX_DEPTH = 64;
 
 export interface EvalContext {
   body: TemplateBody;
@@ -21,6 +22,8 @@ export function isIntrinsic(value: unknown): value is Record<string, unknown> {
   const keys = Object.keys(value);
   return keys.length === 1 && (keys[0] === 'Ref' || (keys[0] as string).startsWith('Fn::'));
 }
+
+export { describeType };
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -114,7 +117,8 @@ function callFindInMap([mapName, key1, key2]: unknown[], ctx: EvalContext, at: s
   return value;
 }
 
-const SUB_VARIABLE_RE = /\$\{([^}]*)\}/g;
+/** `${Name}` in an Fn::Sub string. */
+export const SUB_VARIABLE_RE = /\$\{([^}]*)\}/g;
 
 /** `"text ${Param}"` or `["text ${Var}", {"Var": value}]`. `${!Literal}` writes `${Literal}`. */
 function callSub(arg: unknown, ctx: EvalContext, at: string, depth: number): string {
@@ -147,13 +151,6 @@ function callSub(arg: unknown, ctx: EvalContext, at: string, depth: number): str
 function expectArgs(arg: unknown, count: number, usage: string, at: string): unknown[] {
   if (!Array.isArray(arg) || arg.length !== count) fail('BAD_FUNCTION', usage, at);
   return arg;
-}
-
-export function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  return `a ${typeof value}`;
 }
 
 /** Throws a TemplateRenderError whose message ends with the template location. */

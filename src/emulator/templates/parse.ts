@@ -4,6 +4,7 @@
  */
 import type { ValidationIssue } from '../../util/errors.js';
 import { isIntrinsic, isPlainObject } from './intrinsics.js';
+import { checkPolicyDocument } from './policy-document.js';
 import {
   MAX_TEMPLATE_BODY_CHARS,
   OVERRIDE_ACTIONS,
@@ -64,6 +65,10 @@ export function parseTemplateBody(input: string | object): TemplateBody {
     Mappings: parseMappings(raw.Mappings, add),
     DeviceConfiguration: parseDeviceConfiguration(raw.DeviceConfiguration, add),
   };
+  // the policy grammar, once Mappings are known (Fn::FindInMap may supply a whole policy)
+  for (const [logicalId, res] of Object.entries(body.Resources)) {
+    if (res.Type === 'AWS::IoT::Policy') checkPolicyDocument(res.Properties.PolicyDocument, `Resources.${logicalId}.Properties.PolicyDocument`, body.Mappings, add);
+  }
   if (issues.length > 0) throw new TemplateError(issues);
   return body;
 }
@@ -146,19 +151,8 @@ function checkProperties(type: ResourceType, props: Record<string, unknown>, pat
 }
 
 function checkPolicy(props: Record<string, unknown>, path: string, add: AddIssue): void {
-  const hasName = props.PolicyName !== undefined;
-  const doc = props.PolicyDocument;
-  if (hasName === (doc !== undefined)) add(path, 'a policy needs exactly one of PolicyName (an existing policy) or PolicyDocument');
-  if (typeof doc === 'string') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(doc);
-    } catch (err) {
-      return add(`${path}.PolicyDocument`, `is a string but not valid JSON (${(err as Error).message})`);
-    }
-    if (!isPlainObject(parsed)) add(`${path}.PolicyDocument`, 'must be a JSON object (or a string holding one)');
-  } else if (doc !== undefined && !isPlainObject(doc)) {
-    add(`${path}.PolicyDocument`, 'must be a JSON object (or a string holding one)');
+  if ((props.PolicyName !== undefined) === (props.PolicyDocument !== undefined)) {
+    add(path, 'a policy needs exactly one of PolicyName (an existing policy) or PolicyDocument');
   }
 }
 

@@ -6,11 +6,8 @@
  * inside a function's argument list that yields a name) are left to rendering.
  */
 import type { ValidationIssue } from '../../util/errors.js';
-import { isIntrinsic, isPlainObject, SUPPORTED_FUNCTIONS } from './intrinsics.js';
+import { describeType, isIntrinsic, isPlainObject, MAX_DEPTH, SUB_VARIABLE_RE, SUPPORTED_FUNCTIONS } from './intrinsics.js';
 import { CERTIFICATE_ID_PARAMETER, type TemplateBody } from './types.js';
-
-const MAX_DEPTH = 64;
-const SUB_VARIABLE_RE = /\$\{([^}]*)\}/g;
 
 export function checkTemplateReferences(body: TemplateBody): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
@@ -35,7 +32,7 @@ export function checkTemplateReferences(body: TemplateBody): ValidationIssue[] {
     }
     if (name === 'Ref') {
       if (typeof arg !== 'string') {
-        issues.push({ path: at, message: `Ref takes a parameter name (a string), not ${Array.isArray(arg) ? 'a list' : arg === null ? 'null' : typeof arg === 'object' ? 'an object' : `a ${typeof arg}`}` });
+        issues.push({ path: at, message: `Ref takes a parameter name (a string), not ${describeType(arg)}` });
       } else if (!declared(arg)) {
         issues.push({ path: at, message: `Ref "${arg}" names no parameter declared in Parameters (declared: ${declaredList(body)})` });
       }

@@ -192,24 +192,23 @@ test('a template without a thing attaches policies only and returns no thingName
 
 test('an inline policy document over 2,048 characters (whitespace excluded) is refused before anything changes', () => {
   const reg = new Registry();
-  const docOf = (n: number) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: Array.from({ length: n }, (_, i) => `arn:aws:iot:*:*:topic/t${i}`) }] });
-  const body = (doc: Record<string, unknown>) =>
-    parseTemplateBody({
-      Resources: {
-        certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' } } },
-        policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: doc } },
-      },
-    });
-  const big = docOf(100);
-  assert.ok(JSON.stringify(big).length > 2048);
+  // the size comes from a parameter, so only the rendered document shows it (a static one is refused when the template loads)
+  const body = parseTemplateBody({
+    Parameters: { Topic: { Type: 'String' } },
+    Resources: {
+      certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' } } },
+      policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: { Ref: 'Topic' } }] } } },
+    },
+  });
   const certificateId = newCert(reg);
+  const big = `arn:aws:iot:*:*:topic/${'t'.repeat(2100)}`;
   assert.throws(
-    () => reg.applyProvisioning(renderTemplate(body(big), { parameters: {}, certificateId }), certificateId),
+    () => reg.applyProvisioning(renderTemplate(body, { parameters: { Topic: big }, certificateId }), certificateId),
     (e: unknown) => (e as { code?: string }).code === 'INVALID_REQUEST' && /policy document of the template's resource "policy" has \d+ characters/.test((e as Error).message),
   );
   assert.deepEqual(reg.counts(), { things: 0, certificates: 1, policies: 0 });
-  const small = docOf(5);
-  assert.deepEqual(reg.applyProvisioning(renderTemplate(body(small), { parameters: {}, certificateId }), certificateId).policyNames, [policyNameForDocument(small)]);
+  const small = renderTemplate(body, { parameters: { Topic: 'arn:aws:iot:*:*:topic/t' }, certificateId });
+  assert.deepEqual(reg.applyProvisioning(small, certificateId).policyNames, [policyNameForDocument(small.policies[0]!.policyDocument!)]);
 });
 
 test('provisioning that would attach an 11th policy to the certificate is refused (AWS: 10 per certificate)', () => {

@@ -126,11 +126,16 @@ test('objects that are not intrinsics are evaluated member by member (policy doc
   const body = parseTemplateBody({
     Parameters: { SerialNumber: { Type: 'String' } },
     Resources: {
-      p: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: { Statement: [{ Resource: { 'Fn::Sub': 'topic/${SerialNumber}' }, Literal: '${iot:ClientId}' }] } } },
+      p: {
+        Type: 'AWS::IoT::Policy',
+        Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: [{ 'Fn::Sub': 'arn:aws:iot:*:*:topic/${SerialNumber}' }, 'arn:aws:iot:*:*:topic/${iot:ClientId}'] }] } },
+      },
     },
   });
   const out = render(body, { SerialNumber: '9' });
-  assert.deepEqual(out.policies[0]?.policyDocument, { Statement: [{ Resource: 'topic/9', Literal: '${iot:ClientId}' }] });
+  assert.deepEqual(out.policies[0]?.policyDocument, {
+    Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: ['arn:aws:iot:*:*:topic/9', 'arn:aws:iot:*:*:topic/${iot:ClientId}'] }],
+  });
 });
 
 test('nesting beyond the depth limit is refused rather than overflowing the stack', () => {

@@ -92,7 +92,8 @@ test('a policy needs exactly one of PolicyName and PolicyDocument; a string docu
   assertIssue(withResource({ Type: 'AWS::IoT::Policy', Properties: {} }), 'Resources.r.Properties', /exactly one of PolicyName .* or PolicyDocument/);
   assertIssue(withResource({ Type: 'AWS::IoT::Policy', Properties: { PolicyName: 'p', PolicyDocument: {} } }), 'Resources.r.Properties', /exactly one/);
   assertIssue(withResource({ Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: '{not json' } }), 'Resources.r.Properties.PolicyDocument', /not valid JSON/);
-  assert.doesNotThrow(() => parseTemplateBody(withResource({ Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: '{"Version":"2012-10-17"}' } })));
+  const doc = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iot:Connect","Resource":"*"}}';
+  assert.doesNotThrow(() => parseTemplateBody(withResource({ Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: doc } })));
   assert.doesNotThrow(() => parseTemplateBody(withResource({ Type: 'AWS::IoT::Policy', Properties: { PolicyName: 'existing' } })));
 });
 

@@ -139,8 +139,10 @@ test('ThingGroups may come from Fn::Split', () => {
 
 test('a PolicyDocument built by Fn::Sub is parsed; one that is not JSON is BAD_VALUE', () => {
   const policy = (doc: unknown): object => ({ Parameters: { S: { Type: 'String' } }, Resources: { p: { Type: 'AWS::IoT::Policy', Properties: { PolicyDocument: doc } } } });
-  const ok = renderTemplate(parseTemplateBody(policy({ 'Fn::Sub': '{"Resource":"topic/${S}"}' })), { parameters: { S: 'x' }, certificateId: CERT_ID });
-  assert.deepEqual(ok.policies[0]?.policyDocument, { Resource: 'topic/x' });
+  const sub = '{"Statement":{"Effect":"Allow","Action":"iot:Publish","Resource":"arn:aws:iot:*:*:topic/${S}"}}';
+  const ok = renderTemplate(parseTemplateBody(policy({ 'Fn::Sub': sub })), { parameters: { S: 'x' }, certificateId: CERT_ID });
+  assert.deepEqual(ok.policies[0]?.policyDocument, { Statement: { Effect: 'Allow', Action: 'iot:Publish', Resource: 'arn:aws:iot:*:*:topic/x' } });
+  // a parameter that supplies the whole text cannot be checked before run time: rendering finds it
   const err = renderError(policy({ 'Fn::Sub': '${S}' }), { S: 'nope' });
   assert.equal(err.code, 'BAD_VALUE');
   assert.match(err.message, /PolicyDocument is a string but not valid JSON/);
