@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { duration, positiveInt, ratio } from '../util/zod-fields.js';
 import { TEMPLATE_NAME_PATTERN } from '../protocol/topics.js';
 import { TLS_SESSION_RESUMPTION } from '../protocol/transport.js';
+import { readPolicyDocument } from '../protocol/iot-policy.js';
 import { loadSchema } from '../load/models/index.js';
 import { expectationsSchema, thresholdsSchema } from './analysis-schema.js';
 
@@ -248,7 +249,15 @@ const emulator = z
     /** resume TLS sessions from tickets (AWS's behaviour is undocumented; off: every connect is a full handshake) */
     tlsSessionResumption: z.boolean().default(TLS_SESSION_RESUMPTION.emulatorDefault),
     /** the claim certificate's policy document (default: AWS's walkthrough claim policy for the templates above) */
-    claimPolicy: z.record(z.string(), z.unknown()).optional(),
+    claimPolicy: z
+      .record(z.string(), z.unknown())
+      .superRefine((doc, ctx) => {
+        // the grammar the emulator enforces it with (protocol/iot-policy.ts), each problem at its path
+        readPolicyDocument(doc, {
+          report: (at, message) => ctx.addIssue({ code: 'custom', message, path: (at.match(/[^.[\]]+/g) ?? []).map((k) => (/^\d+$/.test(k) ? Number(k) : k)) }),
+        });
+      })
+      .optional(),
     /**
      * validity of CreateProvisioningClaim's temporary claims (default: AWS's 5 minutes,
      * src/protocol/trusted-user.ts); shorter makes claim expiry quick to show
