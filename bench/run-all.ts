@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['pki', 'emulator', 'flow', 'floor', 'run-guard', 'memory', 'hook', 'soak'] as const;
+const BENCHES = ['pki', 'emulator', 'flow', 'floor', 'run-guard', 'memory', 'hook', 'soak', 'kill-loss'] as const;
 
 const only = process.argv.slice(2);
 const chosen = only.length > 0 ? only : [...BENCHES];
