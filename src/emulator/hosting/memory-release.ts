@@ -81,7 +81,7 @@ export interface MemoryRelease {
   stop(): void;
 }
 
-/** `int malloc_trim(size_t pad)`, or why it cannot be called here. */
+/** `int malloc_trim(size_t pad)`: 1 when it returned memory to the OS. */
 export type TrimFunction = (pad: number) => number;
 
 interface KoffiLike {
