@@ -34,8 +34,6 @@ export interface SoakMemory {
   perSecondEntries: number;
   /** malloc_trim calls so far (fleetsim emulator's memory release) */
   releases: number;
-  /** the longest of them so far, ms (the event loop waits for it) */
-  releaseMsMax: number;
   /** the trims since the last measurement */
   trims: MemoryReleaseEvent[];
 }
@@ -71,7 +69,6 @@ const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fleetsim-soak-'));
-  let releaseMsMax = 0;
   const trims: MemoryReleaseEvent[] = [];
   const s = await startStandaloneEmulator({
     dir,
@@ -79,10 +76,7 @@ async function main(): Promise<void> {
     port: 0,
     templates: [{ name: 'fleet-prov-test-template', file: path.join(ROOT, 'scenarios', 'templates', 'fleet-prov-test-template.json') }],
     releaseMemory: !process.argv.includes('--no-release-memory'),
-    onMemoryRelease: (r) => {
-      releaseMsMax = Math.max(releaseMsMax, r.ms);
-      trims.push(r);
-    },
+    onMemoryRelease: (r) => trims.push(r),
   });
   // an idle emulator after a burst: with memory release on, long enough for the burst to count as settled and the trim to run
   const settleMs = s.memoryRelease.active ? RELEASE_POLICY.quietMs + 2 * RELEASE_POLICY.tickMs : 500;
@@ -120,7 +114,6 @@ async function main(): Promise<void> {
           openTokens: st.openTokens,
           perSecondEntries: Object.keys(st.perSecond).length,
           releases: s.memoryReleases(),
-          releaseMsMax,
           trims: trims.splice(0),
         },
       });

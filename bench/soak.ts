@@ -225,6 +225,8 @@ async function main(): Promise<void> {
     );
     const rows: SoakMemory[] = [];
     const trimmedRows: SoakMemory[] = [];
+    /** the longest trim so far, ms (the event loop waits for it) */
+    let longestTrimMs = 0;
     for (let cycle = 1; cycle <= cycles; cycle++) {
       const t0 = Date.now();
       const conn = await connectionCycle(ep);
@@ -239,8 +241,9 @@ async function main(): Promise<void> {
         trimmed = `  ${(t === undefined ? 'n/a' : mb(t.rss)).padStart(11)}`;
       }
       const anon = m.rssAnon < 0 ? 'n/a' : mb(m.rssAnon);
+      longestTrimMs = Math.max(longestTrimMs, ...m.trims.map((r) => r.ms));
       console.log(
-        `${String(cycle).padStart(5)}  ${mb(m.rss).padStart(8)}  ${anon.padStart(8)}  ${mb(m.heapUsed).padStart(8)}  ${mb(m.heapTotal).padStart(10)}  ${mb(m.external).padStart(8)}  ${mb(m.arrayBuffers).padStart(8)}${trimmed}  ${`${conn.ok}/${conn.failed}`.padStart(15)}  ${`${prov.ok}/${prov.failed}`.padStart(21)}  ${String(m.connections).padStart(10)}  ${String(m.certificates).padStart(12)}  ${String(m.things).padStart(6)}  ${String(m.perSecondEntries).padStart(18)}  ${String(m.releases).padStart(5)}  ${`${m.releaseMsMax.toFixed(1)} ms`.padStart(12)}  ${took.padStart(4)} s`,
+        `${String(cycle).padStart(5)}  ${mb(m.rss).padStart(8)}  ${anon.padStart(8)}  ${mb(m.heapUsed).padStart(8)}  ${mb(m.heapTotal).padStart(10)}  ${mb(m.external).padStart(8)}  ${mb(m.arrayBuffers).padStart(8)}${trimmed}  ${`${conn.ok}/${conn.failed}`.padStart(15)}  ${`${prov.ok}/${prov.failed}`.padStart(21)}  ${String(m.connections).padStart(10)}  ${String(m.certificates).padStart(12)}  ${String(m.things).padStart(6)}  ${String(m.perSecondEntries).padStart(18)}  ${String(m.releases).padStart(5)}  ${`${longestTrimMs.toFixed(1)} ms`.padStart(12)}  ${took.padStart(4)} s`,
       );
       if (prov.firstError !== undefined) console.log(`       first provisioning error: ${prov.firstError}`);
       for (const r of m.trims) {

@@ -30,6 +30,8 @@
  * an ARN, and the evaluator compares with those).
  */
 
+import { describeJsonType, isPlainObject } from '../util/json-values.js';
+
 /** Maximum policy document size in characters, white space not counted (LIM2019). */
 export const MAX_POLICY_DOCUMENT_CHARS = 2048;
 
@@ -73,7 +75,6 @@ export interface ReadPolicyOptions {
   dynamic?: (value: unknown) => boolean;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const show = (v: unknown): string => (v === undefined ? 'missing' : JSON.stringify(v) ?? String(v));
 
 /**
@@ -84,7 +85,7 @@ const show = (v: unknown): string => (v === undefined ? 'missing' : JSON.stringi
 export function readPolicyDocument(doc: unknown, opts: ReadPolicyOptions = {}): PolicyStatement[] {
   const report = opts.report ?? (() => {});
   const dynamic = opts.dynamic ?? (() => false);
-  if (!isObject(doc)) {
+  if (!isPlainObject(doc)) {
     report('', 'a policy document must be a JSON object');
     return [];
   }
@@ -110,7 +111,7 @@ export function readPolicyDocument(doc: unknown, opts: ReadPolicyOptions = {}): 
 
 function readStatement(raw: unknown, path: string, report: (path: string, message: string) => void, dynamic: (v: unknown) => boolean): PolicyStatement | null {
   if (dynamic(raw)) return null;
-  if (!isObject(raw)) {
+  if (!isPlainObject(raw)) {
     report(path, 'a statement must be an object with Effect, Action and Resource');
     return null;
   }
@@ -183,12 +184,12 @@ function readStrings(value: unknown, path: string, kind: 'Action' | 'Resource', 
 /** `{ operator: { key: value | [values] } }`, values strings, numbers or booleans (IAMGRAMMAR condition_map). */
 function checkCondition(value: unknown, path: string, report: (path: string, message: string) => void, dynamic: (v: unknown) => boolean): void {
   if (value === undefined || dynamic(value)) return;
-  if (!isObject(value)) return report(path, 'must be an object like {"StringEquals": {"iot:ClientId": "..."}}');
+  if (!isPlainObject(value)) return report(path, 'must be an object like {"StringEquals": {"iot:ClientId": "..."}}');
   const scalar = (v: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof v) || dynamic(v);
   for (const [operator, block] of Object.entries(value)) {
     const at = `${path}.${operator}`;
     if (dynamic(block)) continue;
-    if (!isObject(block)) {
+    if (!isPlainObject(block)) {
       report(at, 'must be an object of condition keys to values');
       continue;
     }
@@ -197,11 +198,4 @@ function checkCondition(value: unknown, path: string, report: (path: string, mes
       if (!ok) report(`${at}.${key}`, `must be a value or a list of values, not ${describeJsonType(v)}`);
     }
   }
-}
-
-/** How a JSON value is named in messages: 'a string', 'a list', 'an object', 'null'. */
-export function describeJsonType(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }

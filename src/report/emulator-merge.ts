@@ -13,6 +13,7 @@
  */
 import { LatencyHistogram } from '../metrics/histogram.js';
 import type { EmulatorHookStats, EmulatorHookTiming, EmulatorStats } from '../protocol/emulator-stats.js';
+import { isPlainObject } from '../util/json-values.js';
 
 export interface EmulatorShardStats {
   stats: EmulatorStats;
@@ -23,16 +24,15 @@ export interface EmulatorShardStats {
 /** at most this many recent hook failures are kept, as one emulator keeps */
 const RECENT_HOOK_FAILURES = 50;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Numbers add up, nested records merge; anything else keeps the first value seen. */
 function sumInto(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
   for (const [k, v] of Object.entries(source)) {
     const cur = target[k];
     if (typeof v === 'number') target[k] = typeof cur === 'number' ? cur + v : cur === undefined ? v : cur;
-    else if (isRecord(v)) {
+    else if (isPlainObject(v)) {
       if (cur === undefined) target[k] = sumInto({}, v);
-      else if (isRecord(cur)) sumInto(cur, v);
+      else if (isPlainObject(cur)) sumInto(cur, v);
     } else if (cur === undefined) target[k] = v;
   }
   return target;
@@ -44,7 +44,7 @@ function sumInto(target: Record<string, unknown>, source: Record<string, unknown
  * field only some parts have (written by a newer emulator) is kept.
  */
 function summed<T extends object>(parts: ReadonlyArray<T | undefined>): T | undefined {
-  const records = parts.filter((p): p is T => isRecord(p));
+  const records = parts.filter((p): p is T => isPlainObject(p));
   if (records.length === 0) return undefined;
   return records.reduce<Record<string, unknown>>((out, r) => sumInto(out, r as Record<string, unknown>), {}) as T;
 }
@@ -65,10 +65,10 @@ function emulatorStarts(parts: EmulatorShardStats[], runStartMs: number): number
 function mergePerSecond(parts: EmulatorShardStats[], starts: number[], mergedStart: number): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   parts.forEach((p, i) => {
-    if (!isRecord(p.stats.perSecond)) return;
+    if (!isPlainObject(p.stats.perSecond)) return;
     const offsetMs = starts[i]! - mergedStart;
     for (const [sec, counts] of Object.entries(p.stats.perSecond)) {
-      if (!isRecord(counts)) continue;
+      if (!isPlainObject(counts)) continue;
       const bucket = (out[String(Math.floor((offsetMs + Number(sec) * 1000 + 500) / 1000))] ??= {});
       for (const [key, n] of Object.entries(counts)) if (typeof n === 'number') bucket[key] = (bucket[key] ?? 0) + n;
     }
@@ -88,7 +88,7 @@ function mergeHook(hooks: EmulatorHookStats[]): EmulatorHookStats {
     const st = merged.stats();
     timings[key] = { count: st.count, p50: st.p50, p99: st.p99, max: st.max, histogram: merged.encode() };
   }
-  const latencies = hooks.map((h) => h.latency).filter(isRecord);
+  const latencies = hooks.map((h) => h.latency).filter(isPlainObject);
   let latency: EmulatorHookStats['latency'] | undefined;
   const histograms = latencies.map((l) => l.histogram);
   if (latencies.length > 0 && histograms.every((h): h is string => typeof h === 'string')) {
@@ -105,7 +105,7 @@ function mergeHook(hooks: EmulatorHookStats[]): EmulatorHookStats {
   }
   const recent = hooks
     .flatMap((h) => (Array.isArray(h.recentErrors) ? h.recentErrors : []))
-    .filter(isRecord)
+    .filter(isPlainObject)
     .sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)))
     .slice(-RECENT_HOOK_FAILURES);
   // hooks that gave no latency at all (none today) leave it out rather than invent one
@@ -141,7 +141,7 @@ export function mergeEmulatorStats(parts: EmulatorShardStats[], runStartMs: numb
     const values = parts.map((p) => p.stats[key]).filter((v): v is number => typeof v === 'number');
     if (values.length > 0) out[key] = values.reduce((a, b) => a + b, 0);
   }
-  const hooks = parts.map((p) => p.stats.hook).filter(isRecord);
+  const hooks = parts.map((p) => p.stats.hook).filter(isPlainObject);
   if (hooks.length > 0) out.hook = mergeHook(hooks);
   // each shard had its own control plane: one URL says nothing about the others
   if (parts.some((p) => p.stats.controlPlaneUrl !== first.controlPlaneUrl)) delete out.controlPlaneUrl;

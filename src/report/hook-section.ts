@@ -4,6 +4,7 @@
  * the console lines. Nothing when the run had no hook.
  */
 import type { ChalkInstance } from 'chalk';
+import { isPlainObject } from '../util/json-values.js';
 
 export interface HookView {
   functions: Array<{ template: string; runtime: string; handler: string; environmentsStarted: number; peakEnvironments: number; maxEnvironments: number; reservedConcurrency?: number; logDir?: string }>;
@@ -21,16 +22,15 @@ export interface HookView {
 }
 
 type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 const n = (v: unknown) => (typeof v === 'number' ? v : 0);
-const pct = (v: unknown) => (isRec(v) && typeof v.p50 === 'number' && typeof v.p99 === 'number' && n(v.count) > 0 ? { p50: v.p50, p99: v.p99, count: n(v.count) } : undefined);
+const pct = (v: unknown) => (isPlainObject(v) && typeof v.p50 === 'number' && typeof v.p99 === 'number' && n(v.count) > 0 ? { p50: v.p50, p99: v.p99, count: n(v.count) } : undefined);
 
 export function hookView(emulator: unknown): HookView | undefined {
-  const h = isRec(emulator) ? emulator.hook : undefined;
-  if (!isRec(h) || n(h.invocations) === 0) return undefined;
-  const functions = isRec(h.functions)
+  const h = isPlainObject(emulator) ? emulator.hook : undefined;
+  if (!isPlainObject(h) || n(h.invocations) === 0) return undefined;
+  const functions = isPlainObject(h.functions)
     ? Object.entries(h.functions)
-        .filter((e): e is [string, Rec] => isRec(e[1]))
+        .filter((e): e is [string, Rec] => isPlainObject(e[1]))
         .map(([template, f]) => ({
           template,
           runtime: String(f.runtime ?? ''),
@@ -42,9 +42,9 @@ export function hookView(emulator: unknown): HookView | undefined {
           ...(typeof f.logDir === 'string' ? { logDir: f.logDir } : {}),
         }))
     : [];
-  const errors_ = isRec(h.errorsByType)
+  const errors_ = isPlainObject(h.errorsByType)
     ? Object.entries(h.errorsByType)
-        .filter((e): e is [string, Rec] => isRec(e[1]))
+        .filter((e): e is [string, Rec] => isPlainObject(e[1]))
         .map(([errorType, e]) => ({
           errorType,
           count: n(e.count),

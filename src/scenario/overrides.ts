@@ -10,6 +10,7 @@
 import YAML from 'yaml';
 import { InputError, type ValidationIssue } from '../util/errors.js';
 import { loadShortcut } from '../load/models/index.js';
+import { isPlainObject } from '../util/json-values.js';
 
 export interface Override {
   /** the path as given, e.g. `emulator.templates[0].file` */
@@ -61,7 +62,6 @@ export interface Shortcuts {
   rate?: number | undefined;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The shortcuts as overrides, given the document they apply to (after the `--set` overrides):
@@ -72,7 +72,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function shortcutOverrides(doc: unknown, s: Shortcuts): Override[] {
   const out: Override[] = [];
-  const load = isObject(doc) && isObject(doc.load) ? doc.load : {};
+  const load = isPlainObject(doc) && isPlainObject(doc.load) ? doc.load : {};
   const fail = (flag: string, message: string) => new InputError(`${flag}: ${message}`, { issues: [{ path: flag, message }] });
   const num = (flag: string, v: number) => {
     if (!Number.isFinite(v) || v <= 0) throw fail(flag, 'must be a number > 0');
@@ -101,7 +101,7 @@ export function shortcutOverrides(doc: unknown, s: Shortcuts): Override[] {
 export function applyOverrides(doc: unknown, overrides: readonly Override[], issues: ValidationIssue[]): unknown {
   let root: unknown = doc === null || doc === undefined ? {} : structuredClone(doc);
   for (const o of overrides) {
-    if (!isObject(root)) {
+    if (!isPlainObject(root)) {
       issues.push({ path: o.path, message: '--set needs the scenario to be a mapping' });
       continue;
     }
@@ -120,7 +120,7 @@ export function applyOverrides(doc: unknown, overrides: readonly Override[], iss
         cur[seg] ??= nextIsIndex ? [] : {};
         cur = cur[seg];
       } else {
-        if (!isObject(cur)) {
+        if (!isPlainObject(cur)) {
           issues.push({ path: o.path, message: `--set: ${at} goes through a value that is not a mapping` });
           ok = false;
           break;
@@ -137,7 +137,7 @@ export function applyOverrides(doc: unknown, overrides: readonly Override[], iss
         continue;
       }
       cur[last] = structuredClone(o.value);
-    } else if (isObject(cur)) {
+    } else if (isPlainObject(cur)) {
       cur[last] = structuredClone(o.value);
     } else {
       issues.push({ path: o.path, message: `--set: ${pathText(o.segments.slice(0, -1))} is not a mapping` });

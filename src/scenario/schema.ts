@@ -252,10 +252,8 @@ const emulator = z
     claimPolicy: z
       .record(z.string(), z.unknown())
       .superRefine((doc, ctx) => {
-        // the grammar the emulator enforces it with (protocol/iot-policy.ts), each problem at its path
-        readPolicyDocument(doc, {
-          report: (at, message) => ctx.addIssue({ code: 'custom', message, path: (at.match(/[^.[\]]+/g) ?? []).map((k) => (/^\d+$/.test(k) ? Number(k) : k)) }),
-        });
+        // the grammar the emulator enforces it with (protocol/iot-policy.ts); `at` is already written as a path (`Statement[0].Effect`)
+        readPolicyDocument(doc, { report: (at, message) => ctx.addIssue({ code: 'custom', message, path: at === '' ? [] : [at] }) });
       })
       .optional(),
     /**

@@ -13,6 +13,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { decodePayload, replyTopics, requestTopic } from '../../src/protocol/index.js';
 import { CLI, runCli } from '../helpers/cli.js';
+import { glibcAndKoffi } from '../helpers/platform.js';
 
 const TEMPLATE = 'fleet-prov-test-template';
 
@@ -55,14 +56,6 @@ async function stopCli(r: Running, signal: NodeJS.Signals): Promise<number | nul
   const code = await r.exited;
   clearTimeout(timer);
   return code;
-}
-
-/** glibc on Linux and the optional koffi installed: what memory release needs. */
-async function glibcAndKoffi(): Promise<boolean> {
-  if (process.platform !== 'linux') return false;
-  const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
-  const name = 'koffi';
-  return header?.glibcVersionRuntime !== undefined && (await import(name).then(() => true, () => false));
 }
 
 function files(dir: string) {

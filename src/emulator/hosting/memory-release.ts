@@ -113,7 +113,6 @@ export interface MemoryReleaseOptions {
   trim: TrimFunction | string;
   policy?: ReleasePolicy;
   onRelease?: (e: MemoryReleaseEvent) => void;
-  now?: () => number;
 }
 
 /** Starts watching closes; trims when the policy says so. The timer does not keep the process alive. */
@@ -121,13 +120,12 @@ export function startMemoryRelease(o: MemoryReleaseOptions): MemoryRelease {
   const trim = o.trim;
   if (typeof trim === 'string') return { status: { active: false, why: trim }, trims: () => 0, stop: () => {} };
   const policy = o.policy ?? RELEASE_POLICY;
-  const now = o.now ?? Date.now;
   let seen = o.closedConnections();
   let atLastRelease = seen;
-  const clock: ReleaseClock = { closedSince: 0, lastCloseAt: now(), lastReleaseAt: now() };
+  const clock: ReleaseClock = { closedSince: 0, lastCloseAt: Date.now(), lastReleaseAt: Date.now() };
   let trims = 0;
   const tick = (): void => {
-    const t = now();
+    const t = Date.now();
     const closed = o.closedConnections();
     if (closed !== seen) {
       seen = closed;
@@ -145,7 +143,7 @@ export function startMemoryRelease(o: MemoryReleaseOptions): MemoryRelease {
     const e: MemoryReleaseEvent = { reason, closed: clock.closedSince, rssBefore, rssAfter, ms, returned };
     atLastRelease = closed;
     clock.closedSince = 0;
-    clock.lastReleaseAt = now();
+    clock.lastReleaseAt = Date.now();
     o.onRelease?.(e);
   };
   const timer = setInterval(tick, policy.tickMs);

@@ -11,6 +11,7 @@ import {
   type PolicyRecord,
   type ThingRecord,
 } from './types.js';
+import { isPlainObject } from '../../util/json-values.js';
 
 export const REGISTRY_STATE_VERSION = 1;
 
@@ -32,13 +33,13 @@ export function validateRegistryState(data: unknown): RegistryState {
   const bad = (path: string, rule: string): never => {
     throw new RegistryStateError(`Registry state is invalid: ${path} ${rule}`);
   };
-  if (!isObject(data)) return bad('(root)', 'must be an object');
+  if (!isPlainObject(data)) return bad('(root)', 'must be an object');
   if (data.version !== REGISTRY_STATE_VERSION) bad('version', `must be ${REGISTRY_STATE_VERSION}`);
   for (const key of ['region', 'accountId']) if (typeof data[key] !== 'string') bad(key, 'must be a string');
   const list = (key: string, check: (item: Record<string, unknown>, path: string) => void): void => {
     const value = data[key];
     if (!Array.isArray(value)) return void bad(key, 'must be a list');
-    value.forEach((item, i) => (isObject(item) ? check(item, `${key}[${i}]`) : bad(`${key}[${i}]`, 'must be an object')));
+    value.forEach((item, i) => (isPlainObject(item) ? check(item, `${key}[${i}]`) : bad(`${key}[${i}]`, 'must be an object')));
   };
   const strings = (item: Record<string, unknown>, path: string, keys: string[]): void => {
     for (const k of keys) if (typeof item[k] !== 'string') bad(`${path}.${k}`, 'must be a string');
@@ -49,17 +50,17 @@ export function validateRegistryState(data: unknown): RegistryState {
   });
   list('things', (t, p) => {
     strings(t, p, ['thingName', 'thingArn', 'thingId', 'createdAt']);
-    if (!isObject(t.attributes)) bad(`${p}.attributes`, 'must be an object');
+    if (!isPlainObject(t.attributes)) bad(`${p}.attributes`, 'must be an object');
     if (!Array.isArray(t.thingGroups)) bad(`${p}.thingGroups`, 'must be a list');
     if (!Number.isInteger(t.version)) bad(`${p}.version`, 'must be a whole number');
   });
   list('policies', (pol, p) => {
     strings(pol, p, ['policyName', 'policyArn', 'createdAt']);
-    if (!isObject(pol.policyDocument)) bad(`${p}.policyDocument`, 'must be an object');
+    if (!isPlainObject(pol.policyDocument)) bad(`${p}.policyDocument`, 'must be an object');
   });
   for (const key of ['thingPrincipals', 'policyTargets']) {
     const map = data[key];
-    if (!isObject(map)) bad(key, 'must be an object');
+    if (!isPlainObject(map)) bad(key, 'must be an object');
     for (const [name, arns] of Object.entries(map as Record<string, unknown>)) {
       if (!Array.isArray(arns) || arns.some((a) => typeof a !== 'string')) bad(`${key}.${name}`, 'must be a list of ARNs');
     }
@@ -103,8 +104,4 @@ export async function readRegistryStateFile(file: string): Promise<RegistryState
     throw new RegistryStateError(`Registry file ${file} is not valid JSON: ${(err as Error).message}`, err);
   }
   return validateRegistryState(parsed);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

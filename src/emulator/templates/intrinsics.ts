@@ -2,7 +2,7 @@
  * Evaluation of `Ref` and the fleet-provisioning intrinsic functions (aws-fleet-provisioning.md §4.4):
  * Fn::Join, Fn::Select, Fn::Split, Fn::FindInMap, Fn::Sub. Pure; arbitrarily nested.
  */
-import { describeJsonType as describeType } from '../../protocol/iot-policy.js';
+import { describeJsonType, isPlainObject } from '../../util/json-values.js';
 import { CERTIFICATE_ID_PARAMETER, TemplateRenderError, type TemplateBody } from './types.js';
 
 export const SUPPORTED_FUNCTIONS = ['Ref', 'Fn::Join', 'Fn::Select', 'Fn::Split', 'Fn::FindInMap', 'Fn::Sub'] as const;
@@ -21,12 +21,6 @@ export function isIntrinsic(value: unknown): value is Record<string, unknown> {
   if (!isPlainObject(value)) return false;
   const keys = Object.keys(value);
   return keys.length === 1 && (keys[0] === 'Ref' || (keys[0] as string).startsWith('Fn::'));
-}
-
-export { describeType };
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Evaluates every intrinsic inside `value`. `path` locates the value in the template for messages. */
@@ -81,7 +75,7 @@ function callJoin([delimiter, list]: unknown[], at: string): string {
   if (typeof delimiter !== 'string') fail('BAD_FUNCTION', 'Fn::Join delimiter must be a string', at);
   if (!Array.isArray(list)) fail('BAD_FUNCTION', 'Fn::Join expects a list of values as its second argument', at);
   list.forEach((v, i) => {
-    if (typeof v !== 'string') fail('BAD_FUNCTION', `Fn::Join value ${i} is ${describeType(v)}, not a string`, at);
+    if (typeof v !== 'string') fail('BAD_FUNCTION', `Fn::Join value ${i} is ${describeJsonType(v)}, not a string`, at);
   });
   return list.join(delimiter);
 }
@@ -91,7 +85,7 @@ function callSelect([index, list]: unknown[], at: string): unknown {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
     fail('BAD_SELECT_INDEX', `Fn::Select index ${JSON.stringify(index) ?? 'undefined'} is not a non-negative whole number`, at);
   }
-  if (!Array.isArray(list)) fail('BAD_FUNCTION', `Fn::Select expects a list as its second argument, got ${describeType(list)}`, at);
+  if (!Array.isArray(list)) fail('BAD_FUNCTION', `Fn::Select expects a list as its second argument, got ${describeJsonType(list)}`, at);
   if (n >= list.length) fail('BAD_SELECT_INDEX', `Fn::Select index ${n} is out of range for a list of ${list.length} item(s)`, at);
   const picked: unknown = list[n];
   if (picked === null || picked === undefined) fail('BAD_SELECT_INDEX', `Fn::Select index ${n} picks a null value`, at);
@@ -100,7 +94,7 @@ function callSelect([index, list]: unknown[], at: string): unknown {
 
 function callSplit([delimiter, source]: unknown[], at: string): string[] {
   if (typeof delimiter !== 'string' || delimiter === '') fail('BAD_FUNCTION', 'Fn::Split delimiter must be a non-empty string', at);
-  if (typeof source !== 'string') fail('BAD_FUNCTION', `Fn::Split expects a string to split, got ${describeType(source)}`, at);
+  if (typeof source !== 'string') fail('BAD_FUNCTION', `Fn::Split expects a string to split, got ${describeJsonType(source)}`, at);
   return source.split(delimiter);
 }
 
@@ -129,7 +123,7 @@ function callSub(arg: unknown, ctx: EvalContext, at: string, depth: number): str
     template = arg[0];
     for (const [k, v] of Object.entries(arg[1])) {
       const value = evaluateValue(v, ctx, `${at}[1].${k}`, depth + 1);
-      if (typeof value !== 'string') fail('BAD_FUNCTION', `Fn::Sub variable "${k}" is ${describeType(value)}, not a string`, at);
+      if (typeof value !== 'string') fail('BAD_FUNCTION', `Fn::Sub variable "${k}" is ${describeJsonType(value)}, not a string`, at);
       vars[k] = value;
     }
   }

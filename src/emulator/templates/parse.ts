@@ -3,7 +3,8 @@
  * Collects every problem, each with its path; intrinsic functions are checked when rendering.
  */
 import type { ValidationIssue } from '../../util/errors.js';
-import { isIntrinsic, isPlainObject } from './intrinsics.js';
+import { isPlainObject } from '../../util/json-values.js';
+import { isIntrinsic } from './intrinsics.js';
 import { checkPolicyDocument } from './policy-document.js';
 import {
   MAX_TEMPLATE_BODY_CHARS,

@@ -13,7 +13,8 @@
  * in the policy (`policy JSON Statement[0].Effect: ...`).
  */
 import { MAX_POLICY_DOCUMENT_CHARS, policyDocumentChars, readPolicyDocument } from '../../protocol/iot-policy.js';
-import { describeType, isIntrinsic, isPlainObject, MAX_DEPTH, SUB_VARIABLE_RE } from './intrinsics.js';
+import { describeJsonType, isPlainObject } from '../../util/json-values.js';
+import { isIntrinsic, MAX_DEPTH, SUB_VARIABLE_RE } from './intrinsics.js';
 import type { TemplateBody } from './types.js';
 
 type AddIssue = (path: string, message: string) => void;
@@ -28,7 +29,6 @@ type Yield =
   | { kind: 'unknown' } // could be anything (Fn::Select over run-time values, an unsupported function)
   | { kind: 'notString'; at: string; message: string };
 
-
 export function checkPolicyDocument(doc: unknown, path: string, mappings: TemplateBody['Mappings'], add: AddIssue): void {
   if (doc === undefined) return;
   if (typeof doc === 'string') return checkPolicyText(doc, path, add);
@@ -38,7 +38,7 @@ export function checkPolicyDocument(doc: unknown, path: string, mappings: Templa
     if (y.kind === 'text') checkPolicyText(y.text, `${path}.${Object.keys(doc)[0] as string}`, add);
     return;
   }
-  if (!isPlainObject(doc)) return add(path, `must be a JSON object (or a string holding one), not ${describeType(doc)}`);
+  if (!isPlainObject(doc)) return add(path, `must be a JSON object (or a string holding one), not ${describeJsonType(doc)}`);
   readPolicyDocument(doc, { report: (p, m) => add(p === '' ? path : `${path}.${p}`, m), dynamic: isIntrinsic });
   checkSize(JSON.parse(JSON.stringify(doc, (_k, v: unknown) => (isIntrinsic(v) ? '' : v))), path, add);
 }
@@ -96,7 +96,7 @@ function placeholdersInsideStrings(text: string): boolean {
 function yieldOf(value: unknown, at: string, mappings: TemplateBody['Mappings'], depth: number): Yield {
   if (typeof value === 'string') return { kind: 'text', text: value };
   if (depth > MAX_DEPTH || !isIntrinsic(value)) {
-    return isIntrinsic(value) ? { kind: 'unknown' } : { kind: 'notString', at, message: `is ${describeType(value)}; Fn::Join joins strings` };
+    return isIntrinsic(value) ? { kind: 'unknown' } : { kind: 'notString', at, message: `is ${describeJsonType(value)}; Fn::Join joins strings` };
   }
   const [name, arg] = Object.entries(value)[0] as [string, unknown];
   const here = `${at}.${name}`;

@@ -6,7 +6,8 @@
  * inside a function's argument list that yields a name) are left to rendering.
  */
 import type { ValidationIssue } from '../../util/errors.js';
-import { describeType, isIntrinsic, isPlainObject, MAX_DEPTH, SUB_VARIABLE_RE, SUPPORTED_FUNCTIONS } from './intrinsics.js';
+import { describeJsonType, isPlainObject } from '../../util/json-values.js';
+import { isIntrinsic, MAX_DEPTH, SUB_VARIABLE_RE, SUPPORTED_FUNCTIONS } from './intrinsics.js';
 import { CERTIFICATE_ID_PARAMETER, type TemplateBody } from './types.js';
 
 export function checkTemplateReferences(body: TemplateBody): ValidationIssue[] {
@@ -32,7 +33,7 @@ export function checkTemplateReferences(body: TemplateBody): ValidationIssue[] {
     }
     if (name === 'Ref') {
       if (typeof arg !== 'string') {
-        issues.push({ path: at, message: `Ref takes a parameter name (a string), not ${describeType(arg)}` });
+        issues.push({ path: at, message: `Ref takes a parameter name (a string), not ${describeJsonType(arg)}` });
       } else if (!declared(arg)) {
         issues.push({ path: at, message: `Ref "${arg}" names no parameter declared in Parameters (declared: ${declaredList(body)})` });
       }

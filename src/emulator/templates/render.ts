@@ -2,7 +2,8 @@
  * Renders a parsed template for one RegisterThing request: evaluates intrinsics, fills parameters and
  * checks the shape of each rendered value. Pure. Errors are TemplateRenderError with a device-facing message.
  */
-import { describeType, evaluateValue, fail, isPlainObject, type EvalContext } from './intrinsics.js';
+import { describeJsonType, isPlainObject } from '../../util/json-values.js';
+import { evaluateValue, fail, type EvalContext } from './intrinsics.js';
 import type {
   RenderInput,
   RenderedCertificate,
@@ -85,7 +86,7 @@ function renderPolicy(logicalId: string, res: ResourceDef, ctx: EvalContext, pat
         fail('BAD_VALUE', 'PolicyDocument is a string but not valid JSON', at);
       }
     }
-    if (!isPlainObject(doc)) fail('BAD_VALUE', `PolicyDocument must be a JSON object, got ${describeType(doc)}`, at);
+    if (!isPlainObject(doc)) fail('BAD_VALUE', `PolicyDocument must be a JSON object, got ${describeJsonType(doc)}`, at);
     policy.policyDocument = doc;
   }
   return policy;
@@ -98,7 +99,7 @@ const ATTRIBUTE_VALUE = /^[a-zA-Z0-9_.,@/:#=[\]-]{0,800}$/;
 function renderAttributes(raw: unknown, ctx: EvalContext, path: string): Record<string, string> {
   if (raw === undefined) return {};
   const value = evaluateValue(raw, ctx, path);
-  if (!isPlainObject(value)) fail('BAD_VALUE', `AttributePayload must be an object, got ${describeType(value)}`, path);
+  if (!isPlainObject(value)) fail('BAD_VALUE', `AttributePayload must be an object, got ${describeJsonType(value)}`, path);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
     if (!ATTRIBUTE_NAME.test(k)) fail('BAD_VALUE', `attribute name ${JSON.stringify(k)} must be 1-128 characters of [a-zA-Z0-9_.,@/:#-]`, path);
@@ -112,7 +113,7 @@ function renderAttributes(raw: unknown, ctx: EvalContext, path: string): Record<
 function renderStringList(raw: unknown, ctx: EvalContext, path: string): string[] {
   if (raw === undefined) return [];
   const value = evaluateValue(raw, ctx, path);
-  if (!Array.isArray(value)) fail('BAD_VALUE', `Value must be a list of strings, got ${describeType(value)}`, path);
+  if (!Array.isArray(value)) fail('BAD_VALUE', `Value must be a list of strings, got ${describeJsonType(value)}`, path);
   return value.map((v, i) => expectString(v, `${path}[${i}]`));
 }
 
@@ -121,6 +122,6 @@ function renderOptionalString(raw: unknown, ctx: EvalContext, path: string): str
 }
 
 function expectString(value: unknown, path: string): string {
-  if (typeof value !== 'string') fail('BAD_VALUE', `Value must be a string, got ${describeType(value)}`, path);
+  if (typeof value !== 'string') fail('BAD_VALUE', `Value must be a string, got ${describeJsonType(value)}`, path);
   return value;
 }

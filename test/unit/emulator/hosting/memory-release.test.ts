@@ -6,18 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadMallocTrim, releaseDue, startMemoryRelease, RELEASE_POLICY, type MemoryReleaseEvent, type ReleasePolicy } from '../../../../src/emulator/hosting/memory-release.js';
 import { formatMemoryRelease } from '../../../../src/cli/emulator-traffic.js';
+import { glibcAndKoffi } from '../../../helpers/platform.js';
 import { waitUntil } from '../../../helpers/wait.js';
 
 const P: ReleasePolicy = { afterClosed: 100, quietMs: 2_000, idleEveryMs: 60_000, tickMs: 1_000 };
-
-/** glibc on Linux (process.report names its version) and the optional koffi installed. */
-async function haveGlibcAndKoffi(): Promise<boolean> {
-  if (process.platform !== 'linux') return false;
-  const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
-  if (header?.glibcVersionRuntime === undefined) return false;
-  const name = 'koffi';
-  return import(name).then(() => true, () => false);
-}
 
 test('releaseDue: only after closes pause; a settled burst at once, a settled trickle after idleEveryMs', () => {
   assert.equal(releaseDue(P, { closedSince: 0, lastCloseAt: 0, lastReleaseAt: 0 }, 1e9), undefined);
@@ -83,7 +75,7 @@ test('loadMallocTrim: off Linux it says why; on glibc with koffi it calls the re
   const mac = await loadMallocTrim('darwin');
   assert.equal(typeof mac, 'string');
   assert.match(mac as string, /darwin/);
-  if (!(await haveGlibcAndKoffi())) {
+  if (!(await glibcAndKoffi())) {
     t.skip('needs Linux with glibc and the optional koffi package');
     return;
   }
